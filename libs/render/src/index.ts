@@ -1,0 +1,3 @@
+export * from './helm.ts';
+export * from './normalize.ts';
+export * from './render-app.ts';

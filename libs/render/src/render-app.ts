@@ -1,0 +1,97 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  appEnvValuesFile,
+  appValuesFile,
+  CHART_DIR,
+  CHART_VALUES_FILE,
+  hasErrors,
+  MaydayError,
+  namespaceFor,
+  readValuesSchema,
+  readYamlFile,
+  validateValues,
+  type Environment,
+  type ValuesLayer,
+} from '@mayday/spec';
+import { HelmError, type HelmTemplate } from './helm.ts';
+import { normalizeManifests, type ManifestFile } from './normalize.ts';
+
+export interface RenderContext {
+  workspaceRoot: string;
+  helmTemplate: HelmTemplate;
+}
+
+/** What one app renders to in one env: the files of gitops/<env>/<app>/. */
+export interface RenderedEnv {
+  app: string;
+  env: string;
+  namespace: string;
+  files: ManifestFile[];
+}
+
+/** The values mayday sets for an app in an env, from platform/environments.yaml. */
+export function platformValues(env: Environment): Record<string, unknown> {
+  return { env: env.name, cluster: env.cluster.name, domain: env.domain, gateway: env.gateway };
+}
+
+/** The values files of an app for an env, in Helm's order: the env file is optional. */
+export function appValuesFiles(workspaceRoot: string, app: string, env: string): string[] {
+  return [appValuesFile(app), appEnvValuesFile(app, env)].filter((file, i) => i === 0 || existsSync(join(workspaceRoot, file)));
+}
+
+/**
+ * Loads and checks an app's values for an env: YAML syntax and the chart's values.schema.json,
+ * each problem reported at the file and line that set it (Helm would only say "values don't meet the schema").
+ */
+export function loadAppValues(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
+  const files = appValuesFiles(workspaceRoot, app, env.name);
+  const chartDefaults = readYamlFile(join(workspaceRoot, CHART_VALUES_FILE), CHART_VALUES_FILE);
+  const layers: ValuesLayer[] = [chartDefaults, ...files.map((file) => readYamlFile(join(workspaceRoot, file), file))].map((source) => ({ source, data: source.data }));
+  const platform = { platform: platformValues(env) };
+  layers.push({ source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false }, data: platform });
+  const diagnostics = validateValues(readValuesSchema(workspaceRoot), layers);
+  if (hasErrors(diagnostics)) throw new MaydayError(diagnostics);
+  return layers;
+}
+
+/** Renders one app in one env with the base chart and real Helm, then normalises the output. */
+export async function renderApp(context: RenderContext, app: string, env: Environment): Promise<RenderedEnv> {
+  const { workspaceRoot } = context;
+  loadAppValues(workspaceRoot, app, env);
+  const files = appValuesFiles(workspaceRoot, app, env.name);
+  const namespace = namespaceFor(env, app);
+  let output: string;
+  try {
+    output = await context.helmTemplate({
+      release: app,
+      chartDir: join(workspaceRoot, CHART_DIR),
+      namespace,
+      kubeVersion: env.kubernetesVersion,
+      valuesFiles: files.map((file) => join(workspaceRoot, file)),
+      setJson: { platform: platformValues(env) },
+    });
+  } catch (error) {
+    if (!(error instanceof HelmError)) throw error;
+    throw new MaydayError({
+      severity: 'error',
+      file: files[files.length - 1],
+      rule: 'helm',
+      message: `helm template failed for ${app} in ${env.name}:\n${indent(error.message)}`,
+      hint: `check ${files.join(' and ')} against ${CHART_DIR}/values.schema.json`,
+    });
+  }
+  const chartVersion = /^version:\s*(\S+)/m.exec(readFileSync(join(workspaceRoot, CHART_DIR, 'Chart.yaml'), 'utf8'))?.[1] ?? 'unknown';
+  const header = [
+    `Rendered by mayday from ${files.join(' + ')} with ${CHART_DIR} ${chartVersion} for env ${env.name}.`,
+    `Do not edit: change the app's values and run \`nx run ${app}:render\`.`,
+  ];
+  return { app, env: env.name, namespace, files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }) };
+}
+
+/** Renders every env of an app; nothing is returned unless all envs rendered. */
+export async function renderAppEnvs(context: RenderContext, app: string, envs: readonly Environment[]): Promise<RenderedEnv[]> {
+  return Promise.all(envs.map((env) => renderApp(context, app, env)));
+}
+
+const indent = (text: string): string => text.split('\n').map((line) => `    ${line}`).join('\n');

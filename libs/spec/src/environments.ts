@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { MaydayError } from './diagnostics.ts';
+import { dnsLabel, DNS1123_LABEL_MAX, HELM_RELEASE_NAME_MAX } from './naming.ts';
+import { readYamlFile, type YamlFile } from './yaml-file.ts';
+import { zodDiagnostics } from './zod-diagnostics.ts';
+
+export const ENVIRONMENTS_FILE = 'platform/environments.yaml';
+
+const kubernetesVersion = z
+  .string()
+  .regex(/^1\.\d+\.\d+$/, 'kubernetesVersion must be a full Kubernetes version such as "1.35.0"');
+
+const namespaceRule = z
+  .string()
+  .regex(/^[a-z0-9{}-]+$/, 'namespace may use lowercase letters, digits, "-" and the placeholders {app} and {env}')
+  .refine((rule) => rule.replace(/\{(app|env)\}/g, '').indexOf('{') === -1, 'namespace knows only the placeholders {app} and {env}')
+  .refine((rule) => rule.includes('{app}'), 'namespace must contain {app}, so that every app gets its own namespace');
+
+export const environmentSchema = z.strictObject({
+  name: dnsLabel('an environment name').max(12, 'an environment name must be at most 12 characters'),
+  description: z.string().optional(),
+  cluster: z.strictObject({
+    name: dnsLabel('cluster.name'),
+    server: z.url({ message: 'cluster.server must be the cluster API URL, e.g. https://kubernetes.default.svc' }),
+  }),
+  kubernetesVersion,
+  namespace: namespaceRule.default('{app}-{env}'),
+  policyProfile: z.enum(['baseline', 'strict']),
+  /** Base domain for app hostnames: `<app>.<domain>`. */
+  domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'domain must be a DNS name such as stg.example.com'),
+  /** The shared Gateway (Gateway API) that apps' HTTPRoutes attach to. */
+  gateway: z
+    .strictObject({ name: dnsLabel('gateway.name'), namespace: dnsLabel('gateway.namespace') })
+    .default({ name: 'mayday', namespace: 'gateway-system' }),
+  /** Values every new app starts with in this env (written by the generator into values-<env>.yaml). */
+  appDefaults: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const environmentsFileSchema = z.strictObject({
+  environments: z
+    .array(environmentSchema)
+    .min(1, 'declare at least one environment')
+    .superRefine((envs, ctx) => {
+      const seen = new Set<string>();
+      envs.forEach((env, i) => {
+        if (seen.has(env.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `environment "${env.name}" is declared twice` });
+        seen.add(env.name);
+      });
+    }),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+export type EnvironmentsFile = z.infer<typeof environmentsFileSchema>;
+
+/** Reads and validates platform/environments.yaml; errors name the file, line and field. */
+export function loadEnvironments(workspaceRoot: string): Environment[] {
+  return parseEnvironments(readYamlFile(join(workspaceRoot, ENVIRONMENTS_FILE), ENVIRONMENTS_FILE));
+}
+
+export function parseEnvironments(source: YamlFile): Environment[] {
+  const parsed = environmentsFileSchema.safeParse(source.data);
+  if (!parsed.success) {
+    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'environments', `fix ${source.file}; see the comments at its top`));
+  }
+  return parsed.data.environments;
+}
+
+/** The namespace an app runs in, in one env (the env's namespace rule, default `<app>-<env>`). */
+export function namespaceFor(env: Environment, app: string): string {
+  return env.namespace.replaceAll('{app}', app).replaceAll('{env}', env.name);
+}
+
+/** The longest app name whose namespaces (and `<app>-<env>` Application names) stay valid DNS labels. */
+export function maxAppNameLength(envs: readonly Environment[]): number {
+  const overhead = Math.max(
+    ...envs.map((env) => Math.max(namespaceFor(env, '').length, `-${env.name}`.length)),
+  );
+  return Math.min(HELM_RELEASE_NAME_MAX, DNS1123_LABEL_MAX - overhead);
+}
+
+export function findEnvironment(envs: readonly Environment[], name: string): Environment {
+  const env = envs.find((e) => e.name === name);
+  if (!env) {
+    throw new MaydayError({
+      severity: 'error',
+      file: ENVIRONMENTS_FILE,
+      message: `unknown environment "${name}"`,
+      hint: `use one of: ${envs.map((e) => e.name).join(', ')}`,
+    });
+  }
+  return env;
+}

@@ -1,0 +1,12 @@
+/** Where things live in a mayday workspace; every path is relative to the workspace root. */
+export const APPS_DIR = 'apps';
+export const CHART_DIR = 'platform/charts/app';
+export const CHART_SCHEMA_FILE = `${CHART_DIR}/values.schema.json`;
+export const CHART_VALUES_FILE = `${CHART_DIR}/values.yaml`;
+export const GITOPS_DIR = 'gitops';
+
+export const appDir = (app: string): string => `${APPS_DIR}/${app}`;
+export const appValuesFile = (app: string): string => `${appDir(app)}/values.yaml`;
+export const appEnvValuesFile = (app: string, env: string): string => `${appDir(app)}/values-${env}.yaml`;
+/** The folder Argo CD syncs for one app in one env. */
+export const gitopsPath = (env: string, app: string): string => `${GITOPS_DIR}/${env}/${app}`;

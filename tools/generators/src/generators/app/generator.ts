@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { generateFiles, type Tree } from '@nx/devkit';
+import { stringify } from 'yaml';
+import {
+  APPS_DIR,
+  appDir,
+  appEnvValuesFile,
+  appValuesFile,
+  CHART_SCHEMA_FILE,
+  CHART_VALUES_FILE,
+  DNS1123_LABEL,
+  ENVIRONMENTS_FILE,
+  formatDiagnostic,
+  isPort,
+  maxAppNameLength,
+  namespaceFor,
+  parseEnvironments,
+  parseImage,
+  parseYamlFile,
+  validateValues,
+  type Environment,
+  type ImageRef,
+} from '@mayday/spec';
+
+/** What `nx g mayday:app` accepts (see schema.json for the prompts). */
+export interface AppGeneratorSchema {
+  name: string;
+  team: string;
+  port?: number;
+  image: string;
+  description?: string;
+}
+
+interface NormalizedOptions {
+  name: string;
+  team: string;
+  port: number;
+  image: ImageRef;
+  imageText: string;
+  description: string;
+  envs: Environment[];
+}
+
+/** `nx g mayday:app <name> --team --port --image`: refuses bad input before writing anything. */
+export default async function appGenerator(tree: Tree, raw: AppGeneratorSchema): Promise<void> {
+  const options = normalizeOptions(tree, raw);
+  addAppFiles(tree, options);
+  addEnvValuesFiles(tree, options);
+  checkValuesAgainstChartSchema(tree, options);
+}
+
+export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): NormalizedOptions {
+  const envs = readEnvironments(tree);
+  const name = String(raw.name ?? '').trim();
+  const team = String(raw.team ?? '').trim();
+  const port = Number(raw.port ?? 8080);
+  const maxLength = maxAppNameLength(envs);
+  if (!DNS1123_LABEL.test(name)) {
+    fail(`app name "${name}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. shop or order-api)`);
+  }
+  if (!/^[a-z]/.test(name)) fail(`app name "${name}" must start with a letter (it becomes an Nx project and Helm release name)`);
+  if (name.length > maxLength) {
+    const longest = envs.map((env) => namespaceFor(env, name)).sort((a, b) => b.length - a.length)[0];
+    fail(`app name "${name}" is ${name.length} characters; at most ${maxLength} fit, so that namespaces such as "${longest}" stay within 63 characters and the Helm release name within 53`);
+  }
+  if (tree.exists(appDir(name))) fail(`app "${name}" already exists at ${appDir(name)}/: choose another name, or edit its values files`);
+  if (!DNS1123_LABEL.test(team) || team.length > 63) fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
+  if (!isPort(port)) fail(`--port ${raw.port} must be a whole number from 1 to 65535`);
+  const image = parseImage(String(raw.image ?? '').trim());
+  if ('error' in image) fail(`--image: ${image.error}`);
+  return {
+    name,
+    team,
+    port,
+    image,
+    imageText: String(raw.image).trim(),
+    description: raw.description?.trim() || `${name}, a service of the ${team} team.`,
+    envs,
+  };
+}
+
+function addAppFiles(tree: Tree, options: NormalizedOptions): void {
+  const envs = options.envs.map((env) => ({ name: env.name, domain: env.domain, namespace: namespaceFor(env, options.name) }));
+  generateFiles(tree, join(import.meta.dirname, 'files'), appDir(options.name), { ...options, envs, tmpl: '' });
+}
+
+/** values-<env>.yaml for every env, seeded from the env's appDefaults (prd: replicas, PDB, autoscaling). */
+function addEnvValuesFiles(tree: Tree, options: NormalizedOptions): void {
+  for (const env of options.envs) {
+    const header = [
+      `# ${options.name} in ${env.name}: overrides of values.yaml for this env only.`,
+      `# Seeded from appDefaults of ${env.name} in ${ENVIRONMENTS_FILE}; namespace ${namespaceFor(env, options.name)}.`,
+    ].join('\n');
+    const body = Object.keys(env.appDefaults).length ? stringify(env.appDefaults, { lineWidth: 0 }) : '{}\n';
+    tree.write(appEnvValuesFile(options.name, env.name), `${header}\n${body}`);
+  }
+}
+
+/** The chart's values.schema.json is the one schema: what the generator writes must pass it. */
+function checkValuesAgainstChartSchema(tree: Tree, options: NormalizedOptions): void {
+  const schema = tree.read(CHART_SCHEMA_FILE, 'utf8');
+  const chartValues = tree.read(CHART_VALUES_FILE, 'utf8');
+  if (schema === null || chartValues === null) fail(`${CHART_SCHEMA_FILE} is missing: the generator checks new apps against the base chart's schema`);
+  for (const env of options.envs) {
+    const files = [CHART_VALUES_FILE, appValuesFile(options.name), appEnvValuesFile(options.name, env.name)];
+    const layers = files.map((file) => {
+      const source = parseYamlFile(file, tree.read(file, 'utf8') ?? '');
+      return { source, data: source.data };
+    });
+    const diagnostics = validateValues(schema, layers);
+    if (diagnostics.length) fail(`the values generated for ${env.name} do not pass ${CHART_SCHEMA_FILE}:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+}
+
+function readEnvironments(tree: Tree): Environment[] {
+  const text = tree.read(ENVIRONMENTS_FILE, 'utf8');
+  if (text === null) fail(`${ENVIRONMENTS_FILE} not found: run the generator in a mayday workspace (apps go in ${APPS_DIR}/)`);
+  try {
+    return parseEnvironments(parseYamlFile(ENVIRONMENTS_FILE, text));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { CreateNodes, CreateNodesResult, ProjectConfiguration } from '@nx/devkit';
+import { parse } from 'yaml';
+import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/spec';
+import { appTargets, type MaydayPluginOptions } from './targets.ts';
+
+export type { MaydayPluginOptions } from './targets.ts';
+
+/** Projects made of platform/ folders; apps depend on the ones that change what they render or lint. */
+const PLATFORM_PROJECTS: Record<string, { root: string; appsDependOnIt: boolean }> = {
+  platform: { root: 'platform', appsDependOnIt: true },
+  'base-chart': { root: 'platform/charts/app', appsDependOnIt: true },
+  'platform-policies': { root: 'platform/policies', appsDependOnIt: true },
+  'platform-argocd': { root: 'platform/argocd', appsDependOnIt: false },
+  'platform-backstage': { root: 'platform/backstage', appsDependOnIt: false },
+  'platform-kind': { root: 'platform/kind', appsDependOnIt: false },
+};
+
+/**
+ * Infers a project with render (and the other mayday targets) for every `apps/<app>/values.yaml`,
+ * and projects for the platform folders, so `nx affected` knows that a chart or environments
+ * change touches every app while an app change touches only that app.
+ */
+export const createNodes: CreateNodes<MaydayPluginOptions> = [
+  `{${APPS_DIR}/*/values.yaml,${ENVIRONMENTS_FILE}}`,
+  (files, options, context) => {
+    const existingPlatform = Object.entries(PLATFORM_PROJECTS).filter(([, p]) => existsSync(join(context.workspaceRoot, p.root)));
+    const appDependencies = existingPlatform.filter(([, p]) => p.appsDependOnIt).map(([name]) => name);
+    return files.map((file): readonly [string, CreateNodesResult] => {
+      if (file === ENVIRONMENTS_FILE) return [file, { projects: platformProjects(existingPlatform) }];
+      const root = dirname(file);
+      const app = basename(root);
+      const project: ProjectConfiguration & { name: string } = {
+        root,
+        name: app,
+        projectType: 'application',
+        tags: ['type:app', ...teamTag(join(context.workspaceRoot, file))],
+        implicitDependencies: [...appDependencies, 'mayday'],
+        targets: appTargets(app, environmentNames(context.workspaceRoot), options ?? {}),
+      };
+      return [file, { projects: { [root]: project } }];
+    });
+  },
+];
+
+/** Nx before 22 reads this name; both point at the same function. */
+export const createNodesV2 = createNodes;
+
+function platformProjects(existing: [string, { root: string }][]): CreateNodesResult['projects'] {
+  return Object.fromEntries(existing.map(([name, p]) => [p.root, { root: p.root, name, tags: ['type:platform'] }]));
+}
+
+/** The env names, read leniently: a broken environments.yaml must not break `nx show projects`. */
+function environmentNames(workspaceRoot: string): string[] {
+  try {
+    const data = parse(readFileSync(join(workspaceRoot, ENVIRONMENTS_FILE), 'utf8')) as { environments?: { name?: unknown }[] };
+    return (data.environments ?? []).map((e) => e.name).filter((n): n is string => typeof n === 'string');
+  } catch {
+    return [];
+  }
+}
+
+function teamTag(valuesFile: string): string[] {
+  try {
+    const team = (parse(readFileSync(valuesFile, 'utf8')) as { team?: unknown } | null)?.team;
+    return typeof team === 'string' && team ? [`team:${team}`] : [];
+  } catch {
+    return [];
+  }
+}

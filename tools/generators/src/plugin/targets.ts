@@ -1,0 +1,35 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/spec';
+
+export interface MaydayPluginOptions {
+  renderTargetName?: string;
+}
+
+/** Everything an app's rendered output depends on besides the app's own values. */
+export const RENDER_INPUTS = [
+  '{projectRoot}/values.yaml',
+  '{projectRoot}/values-*.yaml',
+  `{workspaceRoot}/${CHART_DIR}/**/*`,
+  `{workspaceRoot}/${ENVIRONMENTS_FILE}`,
+  // mayday's own code that shapes the bytes in gitops/ (specs included: harmless, and simpler than excluding)
+  '{workspaceRoot}/libs/spec/src/**/*.ts',
+  '{workspaceRoot}/libs/render/src/**/*.ts',
+  '{workspaceRoot}/libs/gitops/src/**/*.ts',
+  { externalDependencies: ['yaml'] },
+  { runtime: 'bash tools/toolchain/helm-version.sh' },
+];
+
+export function appTargets(app: string, envs: readonly string[], options: MaydayPluginOptions): Record<string, TargetConfiguration> {
+  return {
+    [options.renderTargetName ?? 'render']: {
+      executor: 'mayday:render',
+      cache: true,
+      inputs: RENDER_INPUTS,
+      outputs: envs.map((env) => `{workspaceRoot}/${gitopsPath(env, app)}`),
+      metadata: {
+        description: `Render ${app} for every env (${envs.join(', ')}) with real Helm into gitops/<env>/${app}/`,
+        technologies: ['helm'],
+      },
+    },
+  };
+}

