@@ -41,15 +41,12 @@ export function helmTemplateArgs(request: HelmTemplateRequest): string[] {
 /** A HelmTemplate backed by the real binary, run with an argument array (never a shell string). */
 export function helmTemplateWith(helmBinary: string): HelmTemplate {
   return async (request) => {
-    const result = await execa(helmBinary, helmTemplateArgs(request), {
-      reject: false,
-      stripFinalNewline: false,
-    }).catch((error: Error) => ({ failed: true, exitCode: undefined, stdout: '', stderr: '', spawnError: error }));
-    if ('spawnError' in result) {
+    const result = await execa(helmBinary, helmTemplateArgs(request), { reject: false, stripFinalNewline: false });
+    if (result.failed && result.exitCode === undefined) {
       throw new MaydayError({
         severity: 'error',
         file: helmBinary,
-        message: `cannot run helm: ${result.spawnError.message}`,
+        message: `cannot run helm: ${result.code ?? result.shortMessage}`,
         hint: 'run `npm run setup` (it installs the pinned Helm into .tools/bin) or set MAYDAY_HELM',
       });
     }

@@ -14,7 +14,7 @@ import {
   type Environment,
   type ValuesLayer,
 } from '@mayday/spec';
-import { HelmError, type HelmTemplate } from './helm.ts';
+import { HelmError, type HelmTemplate, type HelmTemplateRequest } from './helm.ts';
 import { normalizeManifests, type ManifestFile } from './normalize.ts';
 
 export interface RenderContext {
@@ -55,22 +55,30 @@ export function loadAppValues(workspaceRoot: string, app: string, env: Environme
   return layers;
 }
 
+/**
+ * The one `helm template` call that renders an app in an env; the benchmark's Helm floor uses it
+ * too, so both run exactly the same Helm work.
+ */
+export function helmRequestFor(workspaceRoot: string, app: string, env: Environment, files = appValuesFiles(workspaceRoot, app, env.name)): HelmTemplateRequest {
+  return {
+    release: app,
+    chartDir: join(workspaceRoot, CHART_DIR),
+    namespace: namespaceFor(env, app),
+    kubeVersion: env.kubernetesVersion,
+    valuesFiles: files.map((file) => join(workspaceRoot, file)),
+    setJson: { platform: platformValues(env) },
+  };
+}
+
 /** Renders one app in one env with the base chart and real Helm, then normalises the output. */
 export async function renderApp(context: RenderContext, app: string, env: Environment): Promise<RenderedEnv> {
   const { workspaceRoot } = context;
   loadAppValues(workspaceRoot, app, env);
   const files = appValuesFiles(workspaceRoot, app, env.name);
-  const namespace = namespaceFor(env, app);
+  const request = helmRequestFor(workspaceRoot, app, env, files);
   let output: string;
   try {
-    output = await context.helmTemplate({
-      release: app,
-      chartDir: join(workspaceRoot, CHART_DIR),
-      namespace,
-      kubeVersion: env.kubernetesVersion,
-      valuesFiles: files.map((file) => join(workspaceRoot, file)),
-      setJson: { platform: platformValues(env) },
-    });
+    output = await context.helmTemplate(request);
   } catch (error) {
     if (!(error instanceof HelmError)) throw error;
     throw new MaydayError({
@@ -86,7 +94,7 @@ export async function renderApp(context: RenderContext, app: string, env: Enviro
     `Rendered by mayday from ${files.join(' + ')} with ${CHART_DIR} ${chartVersion} for env ${env.name}.`,
     `Do not edit: change the app's values and run \`nx run ${app}:render\`.`,
   ];
-  return { app, env: env.name, namespace, files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }) };
+  return { app, env: env.name, namespace: request.namespace, files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }) };
 }
 
 /** Renders every env of an app; nothing is returned unless all envs rendered. */

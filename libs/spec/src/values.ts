@@ -39,7 +39,7 @@ const validators = new Map<string, ValidateFunction>();
 export function valuesValidator(schemaText: string, schemaFile = CHART_SCHEMA_FILE): ValidateFunction {
   let validate = validators.get(schemaText);
   if (!validate) {
-    const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false }));
+    const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false, verbose: true }));
     try {
       validate = ajv.compile(JSON.parse(schemaText));
     } catch (error) {

