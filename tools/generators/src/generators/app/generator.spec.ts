@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { parse } from 'yaml';
+import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE } from '@mayday/spec';
+import appGenerator, { type AppGeneratorSchema } from './generator.ts';
+
+const REPO = join(import.meta.dirname, '../../../../..');
+const shop: AppGeneratorSchema = { name: 'shop', team: 'payments', port: 8080, image: 'ghcr.io/acme/shop:1.4.2' };
+let tree: Tree;
+
+beforeEach(() => {
+  tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+  for (const file of [ENVIRONMENTS_FILE, CHART_SCHEMA_FILE, CHART_VALUES_FILE]) tree.write(file, readFileSync(join(REPO, file), 'utf8'));
+});
+const yamlOf = (path: string) => parse(tree.read(path, 'utf8')!);
+const appFiles = () => tree.listChanges().map((c) => c.path).filter((p) => p.startsWith('apps/')).sort();
+
+describe('mayday:app generator', () => {
+  it('writes values for every env, a catalog entry and a README', async () => {
+    await appGenerator(tree, shop);
+    expect(appFiles()).toEqual(['apps/shop/README.md', 'apps/shop/catalog-info.yaml', 'apps/shop/values-prd.yaml', 'apps/shop/values-stg.yaml', 'apps/shop/values.yaml']);
+    expect(yamlOf('apps/shop/values.yaml')).toEqual({
+      team: 'payments',
+      image: { repository: 'ghcr.io/acme/shop', tag: '1.4.2' },
+      port: 8080,
+      probes: { liveness: { path: '/healthz' }, readiness: { path: '/readyz' } },
+    });
+  });
+
+  it('gives prd more replicas, a PDB and autoscaling, from the env defaults', async () => {
+    await appGenerator(tree, shop);
+    const prd = yamlOf('apps/shop/values-prd.yaml');
+    expect(prd.replicas).toBeGreaterThanOrEqual(2);
+    expect(prd.pdb.enabled).toBe(true);
+    expect(prd.autoscaling.enabled).toBe(true);
+    expect(yamlOf('apps/shop/values-stg.yaml').pdb).toBeUndefined();
+  });
+
+  it('writes a values file for a third env added to environments.yaml', async () => {
+    const envs = yamlOf(ENVIRONMENTS_FILE);
+    envs.environments.push({ ...envs.environments[0], name: 'qa', appDefaults: { replicas: 2 } });
+    tree.write(ENVIRONMENTS_FILE, JSON.stringify(envs));
+    await appGenerator(tree, shop);
+    expect(yamlOf('apps/shop/values-qa.yaml')).toEqual({ replicas: 2 });
+  });
+
+  it('registers a Backstage Component with the Kubernetes and Argo CD annotations', async () => {
+    await appGenerator(tree, { ...shop, description: 'Sells things: "fast".' });
+    const entity = yamlOf('apps/shop/catalog-info.yaml');
+    expect(entity).toMatchObject({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'shop',
+        description: 'Sells things: "fast".',
+        annotations: { 'backstage.io/kubernetes-id': 'shop', 'argocd/app-selector': 'mayday.dev/app=shop' },
+      },
+      spec: { type: 'service', owner: 'group:payments' },
+    });
+  });
+
+  it('quotes a tag that YAML would read as a number', async () => {
+    await appGenerator(tree, { ...shop, image: 'ghcr.io/acme/shop:1.10' });
+    expect(yamlOf('apps/shop/values.yaml').image.tag).toBe('1.10');
+  });
+
+  it.each<[string, Partial<AppGeneratorSchema>, RegExp]>([
+    ['a name that is not a DNS label', { name: 'Shop_1' }, /app name "Shop_1" is not a DNS-1123 label/],
+    ['a name too long for its namespaces', { name: `s${'x'.repeat(53)}` }, /at most 53 fit/],
+    ['a port of 0', { port: 0 }, /--port 0 must be a whole number from 1 to 65535/],
+    ['a port above 65535', { port: 70000 }, /--port 70000/],
+    ['an image without a tag', { image: 'ghcr.io/acme/shop' }, /--image: image "ghcr.io\/acme\/shop" has no tag/],
+    ['an image tagged latest', { image: 'ghcr.io/acme/shop:latest' }, /"latest"/],
+    ['a team that is not a DNS label', { team: 'Payments Team' }, /--team "Payments Team" must be a DNS label/],
+  ])('refuses %s and writes nothing', async (_, override, message) => {
+    await expect(appGenerator(tree, { ...shop, ...override })).rejects.toThrow(message);
+    expect(appFiles()).toEqual([]);
+  });
+
+  it('refuses an app that already exists', async () => {
+    await appGenerator(tree, shop);
+    await expect(appGenerator(tree, { ...shop, team: 'other' })).rejects.toThrow('app "shop" already exists at apps/shop/');
+  });
+});
