@@ -1,0 +1,149 @@
+import { AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
+import { stringify } from 'yaml';
+import { ENVIRONMENTS_FILE, GITOPS_DIR, type Environment } from '@mayday/spec';
+import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
+
+export const ARGOCD_DIR = 'platform/argocd';
+export const APP_LABEL = 'mayday.dev/app';
+export const ENV_LABEL = 'mayday.dev/env';
+
+/** A generated file of platform/argocd/: its name and the object it holds. */
+export interface ArgoCdManifest {
+  fileName: string;
+  object: Record<string, unknown>;
+}
+
+/** Values each env's git generator hands to the Application template. */
+export interface EnvGeneratorValues {
+  env: string;
+  project: string;
+  server: string;
+  /** The env's namespace rule with {env} filled in; the template puts the app name in place of {app}. */
+  namespaceRule: string;
+}
+
+export const projectName = (env: string): string => `mayday-${env}`;
+
+/**
+ * One AppProject per env and one ApplicationSet with a git directory generator per env.
+ * Projects are per env, not per team: the env decides the cluster, the namespace rule and the
+ * policy profile, and a team's apps get their own namespaces anyway.
+ */
+export function buildArgoCdManifests(envs: readonly Environment[], config: GitopsConfig): ArgoCdManifest[] {
+  const projects = envs.map((env) => ({ fileName: `appproject-${env.name}.yaml`, object: appProject(env, config) }));
+  const appSet = { fileName: `applicationset-${config.argocd.applicationSet}.yaml`, object: applicationSet(envs, config) };
+  const manifests = [...projects, appSet].sort((a, b) => a.fileName.localeCompare(b.fileName));
+  for (const manifest of manifests) validateArgoCdObject(manifest.object);
+  return manifests;
+}
+
+function appProject(env: Environment, config: GitopsConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: projectName(env.name), namespace: config.argocd.namespace, labels: { [ENV_LABEL]: env.name } },
+    spec: {
+      description: `mayday apps in ${env.name}${env.description ? `: ${env.description}` : ''}`,
+      sourceRepos: [config.repository],
+      // only the apps' own namespaces: the env's namespace rule with any app name
+      destinations: [{ server: env.cluster.server, namespace: namespaceGlob(env) }],
+      // cluster-scoped kinds belong to the platform, never to an app
+      clusterResourceWhitelist: [],
+      // quotas and limits are set by the platform per namespace
+      namespaceResourceBlacklist: [
+        { group: '', kind: 'ResourceQuota' },
+        { group: '', kind: 'LimitRange' },
+      ],
+    },
+  };
+}
+
+function applicationSet(envs: readonly Environment[], config: GitopsConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'ApplicationSet',
+    metadata: { name: config.argocd.applicationSet, namespace: config.argocd.namespace },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ['missingkey=error'],
+      generators: envs.map((env) => ({
+        git: {
+          repoURL: config.repository,
+          revision: config.branch,
+          directories: [
+            { path: `${GITOPS_DIR}/${env.name}/*` },
+            // hidden folders are never apps (the renderer's staging area, editor folders)
+            { path: `${GITOPS_DIR}/${env.name}/.*`, exclude: true },
+          ],
+          values: generatorValues(env) as unknown as Record<string, string>,
+        },
+      })),
+      syncPolicy: { preserveResourcesOnDeletion: false },
+      template: {
+        metadata: {
+          name: '{{ .path.basename }}-{{ .values.env }}',
+          labels: {
+            [APP_LABEL]: '{{ .path.basename }}',
+            [ENV_LABEL]: '{{ .values.env }}',
+            'app.kubernetes.io/managed-by': 'mayday',
+          },
+          // deleting the Application (its gitops folder was removed) deletes what it deployed
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project: '{{ .values.project }}',
+          source: { repoURL: config.repository, targetRevision: config.branch, path: '{{ .path.path }}' },
+          destination: { server: '{{ .values.server }}', namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}' },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['CreateNamespace=true'],
+          },
+        },
+      },
+    },
+  };
+}
+
+export function generatorValues(env: Environment): EnvGeneratorValues {
+  return { env: env.name, project: projectName(env.name), server: env.cluster.server, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
+}
+
+/** `{app}-{env}` → `*-stg`: Argo CD destinations accept globs. */
+function namespaceGlob(env: Environment): string {
+  return env.namespace.replaceAll('{env}', env.name).replaceAll('{app}', '*');
+}
+
+/** Checks an object against the Argo CD CRD schema (types, enums, required fields); throws on a mismatch. */
+export function validateArgoCdObject(object: Record<string, unknown>): void {
+  const model =
+    object.kind === 'AppProject'
+      ? new AppProject(object as ConstructorParameters<typeof AppProject>[0])
+      : object.kind === 'ApplicationSet'
+        ? new ApplicationSet(object as ConstructorParameters<typeof ApplicationSet>[0])
+        : undefined;
+  if (!model) throw new Error(`not an Argo CD object mayday generates: ${String(object.kind)}`);
+  model.validate();
+}
+
+export const ARGOCD_HEADER = [
+  `# Generated by \`nx sync\` from ${ENVIRONMENTS_FILE} and ${GITOPS_CONFIG_FILE}: do not edit by hand.`,
+  '# `nx sync:check` fails in CI when this file is out of date.',
+].join('\n');
+
+/** The bytes of a generated file: a header, then the object as YAML (stable key order, no line folding). */
+export function serializeArgoCdManifest(manifest: ArgoCdManifest): string {
+  return `${ARGOCD_HEADER}\n${stringify(manifest.object, { lineWidth: 0 })}`;
+}
+
+/** A kustomization listing every generated file, so `kubectl apply -k platform/argocd` installs them. */
+export function kustomization(manifests: readonly ArgoCdManifest[]): string {
+  return `${ARGOCD_HEADER}\n${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: manifests.map((m) => m.fileName) })}`;
+}
+
+/** Every file platform/argocd/ should hold, by name. */
+export function argoCdFiles(envs: readonly Environment[], config: GitopsConfig): Map<string, string> {
+  const manifests = buildArgoCdManifests(envs, config);
+  const files = new Map<string, string>(manifests.map((m) => [m.fileName, serializeArgoCdManifest(m)]));
+  files.set('kustomization.yaml', kustomization(manifests));
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+}
