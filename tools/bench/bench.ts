@@ -3,12 +3,11 @@
  * Helm floor, in a temporary copy of this workspace with N generated apps. See tools/bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironments } from '@mayday/spec';
-import { platformValues } from '@mayday/render';
 import { measure, type Measured } from './measure.ts';
 import { costPerApp, fixedAndMarginalCost, formatMb, formatMs, formatRatio, formatTable, median, ratio } from './stats.ts';
 import { commitAll, copyWorkspace, generateApps, git } from './workspace.ts';
@@ -83,7 +82,11 @@ async function main(): Promise<void> {
     const samples: Record<Scenario, Measured[]> = { cold: [], floor: [], naive: [], oneChanged: [], noop: [], nxFloor: [] };
     const scaleSamples = new Map<number, Measured[]>(scaleSizes.map((n) => [n, []]));
     const renderedByOneChanged: number[] = [];
-    const naiveSpecs = envs.map((e) => [e.name, e.kubernetesVersion, e.namespace, JSON.stringify(platformValues(e))].join('|'));
+    const plan = (...args: string[]) => run(process.execPath, [join(root, 'tools/bench/helm-plan.ts'), ...args]);
+    const naiveSpecs = (await plan('env-specs')).output.trim().split('\n');
+    const planFile = join(root, 'tmp/helm-plan.json');
+    mkdirSync(dirname(planFile), { recursive: true });
+    await plan('calls', planFile);
     const changedApp = apps[0];
     const changedFile = join(root, 'apps', changedApp, 'values.yaml');
     const original = readFileSync(changedFile, 'utf8');
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       const cold = await nx('run-many', '-t', 'render', '--skip-nx-cache');
       expectRendered(cold, apps.length, SCENARIOS.cold);
       samples.cold.push(cold);
-      samples.floor.push(await run(process.execPath, [join(root, 'tools/bench/helm-floor.ts'), '--concurrency', String(parallel)]));
+      samples.floor.push(await run(process.execPath, [join(root, 'tools/bench/helm-floor.ts'), planFile, String(parallel)]));
       rmSync(join(root, 'tmp/naive'), { recursive: true, force: true });
       samples.naive.push(await run('bash', [join(root, 'tools/bench/naive-loop.sh'), join(root, 'tmp/naive'), ...naiveSpecs]));
       for (const size of scaleSizes) {

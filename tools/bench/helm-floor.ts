@@ -1,33 +1,13 @@
 /**
- * The Helm floor: the bare `helm template` calls mayday makes for the same apps and envs, with the
- * same arguments (libs/render helmRequestFor) and the same parallelism, output kept in memory and
- * dropped. mayday cannot render faster than this.
+ * The Helm floor: the planned `helm template` calls (helm-plan.ts) and nothing else, with the given
+ * parallelism, output kept in memory and dropped. mayday cannot render faster than this.
  *
- *   node tools/bench/helm-floor.ts --concurrency 2 [--apps a,b,c]
+ *   node tools/bench/helm-floor.ts <plan.json> <concurrency>
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { helmRequestFor, helmTemplateArgs, resolveHelm, runPool } from '@mayday/render';
-import { APPS_DIR, appValuesFile, loadEnvironments, type Environment } from '@mayday/spec';
-
-export interface HelmCall {
-  app: string;
-  env: string;
-  args: string[];
-}
-
-/** Every `helm template` call for these apps in every env, in a stable order. */
-export function helmCalls(workspaceRoot: string, apps: readonly string[], envs: readonly Environment[]): HelmCall[] {
-  return apps.flatMap((app) => envs.map((env) => ({ app, env: env.name, args: helmTemplateArgs(helmRequestFor(workspaceRoot, app, env)) })));
-}
-
-export function listApps(workspaceRoot: string): string[] {
-  return readdirSync(join(workspaceRoot, APPS_DIR))
-    .filter((app) => existsSync(join(workspaceRoot, appValuesFile(app))))
-    .sort();
-}
+import { readFileSync } from 'node:fs';
+import { runPool } from '@mayday/render/pool';
+import type { HelmPlan } from './helm-plan.ts';
 
 function runHelm(helm: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,14 +15,7 @@ function runHelm(helm: string, args: readonly string[]): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '2' }, apps: { type: 'string' } } });
-  const root = process.cwd();
-  const apps = values.apps ? values.apps.split(',') : listApps(root);
-  const calls = helmCalls(root, apps, loadEnvironments(root));
-  const helm = resolveHelm(root);
-  const bytes = await runPool(calls, Number(values.concurrency), (call) => runHelm(helm, call.args));
-  console.log(`${calls.length} helm template calls, ${bytes.reduce((a, b) => a + b, 0)} bytes`);
-}
-
-if (import.meta.filename === process.argv[1]) await main();
+const [planFile, concurrency] = process.argv.slice(2);
+const plan = JSON.parse(readFileSync(planFile, 'utf8')) as HelmPlan;
+const bytes = await runPool(plan.calls, Number(concurrency), (call) => runHelm(plan.helm, call.args));
+console.log(`${plan.calls.length} helm template calls, ${bytes.reduce((a, b) => a + b, 0)} bytes`);
