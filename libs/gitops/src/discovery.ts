@@ -38,7 +38,7 @@ export function discoverApplications(appSet: Record<string, unknown>, repository
       const params = { path: pathParams(dir), values: generator.git.values ?? {} };
       const object = renderTemplate(spec.template, params) as Record<string, unknown>;
       const application = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...object };
-      new Application(application as ConstructorParameters<typeof Application>[0]).validate();
+      new Application(application as unknown as ConstructorParameters<typeof Application>[0]).validate();
       discovered.push({ name: (object.metadata as { name: string }).name, path: dir, object: application });
     }
   }

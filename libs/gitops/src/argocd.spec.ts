@@ -1,0 +1,111 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { loadEnvironments, parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
+import { ARGOCD_DIR, argoCdFiles, buildArgoCdManifests } from './argocd.ts';
+import { discoverApplications, listRepositoryFiles, renderGoTemplate } from './discovery.ts';
+import { loadGitopsConfig, parseGitopsConfigText } from './gitops-config.ts';
+
+const REPO = join(import.meta.dirname, '../../..');
+const envs = loadEnvironments(REPO);
+const config = loadGitopsConfig(REPO);
+const appSetOf = (list: readonly Environment[]) => buildArgoCdManifests(list, config).find((m) => m.object.kind === 'ApplicationSet')!.object;
+
+interface App {
+  metadata: { name: string; labels: Record<string, string>; finalizers: string[] };
+  spec: { project: string; source: { repoURL: string; targetRevision: string; path: string }; destination: { server: string; namespace: string }; syncPolicy: unknown };
+}
+const summary = (apps: ReturnType<typeof discoverApplications>) =>
+  apps.map((a) => {
+    const o = a.object as unknown as App;
+    return [o.metadata.name, o.spec.source.path, o.spec.destination.namespace, o.spec.destination.server, o.spec.project];
+  });
+
+describe('platform/argocd', () => {
+  it('is what the sync generator writes (nx sync has been run and committed)', () => {
+    for (const [name, content] of argoCdFiles(envs, config)) {
+      expect(readFileSync(join(REPO, ARGOCD_DIR, name), 'utf8')).toBe(content);
+    }
+  });
+
+  it('has one AppProject per env limited to the app namespaces of that env, with no cluster-scoped resources', () => {
+    const projects = buildArgoCdManifests(envs, config).filter((m) => m.object.kind === 'AppProject').map((m) => m.object as { metadata: { name: string }; spec: Record<string, unknown> });
+    expect(projects.map((p) => p.metadata.name)).toEqual(['mayday-prd', 'mayday-stg']);
+    const stg = projects.find((p) => p.metadata.name === 'mayday-stg')!;
+    expect(stg.spec.destinations).toEqual([{ server: 'https://stg.k8s.mayday.example', namespace: '*-stg' }]);
+    expect(stg.spec.clusterResourceWhitelist).toEqual([]);
+    expect(stg.spec.sourceRepos).toEqual([config.repository]);
+  });
+
+  it('has an ApplicationSet with goTemplate, missingkey=error and a directory generator per env on the gitops branch', () => {
+    const spec = appSetOf(envs).spec as { goTemplate: boolean; goTemplateOptions: string[]; generators: { git: { revision: string; directories: unknown[] } }[] };
+    expect(spec.goTemplate).toBe(true);
+    expect(spec.goTemplateOptions).toEqual(['missingkey=error']);
+    expect(spec.generators.map((g) => [g.git.revision, g.git.directories])).toEqual([
+      ['gitops', [{ path: 'gitops/stg/*' }, { path: 'gitops/stg/.*', exclude: true }]],
+      ['gitops', [{ path: 'gitops/prd/*' }, { path: 'gitops/prd/.*', exclude: true }]],
+    ]);
+  });
+
+  it('a third env in environments.yaml appears in projects and generators with no code change', () => {
+    const text = readFileSync(join(REPO, 'platform/environments.yaml'), 'utf8');
+    const qa = parseEnvironments(
+      parseYamlFile('platform/environments.yaml', `${text}\n  - name: qa\n    cluster: { name: qa, server: https://qa.k8s.example }\n    kubernetesVersion: 1.35.0\n    namespace: "team-{app}-{env}"\n    policyProfile: baseline\n    domain: qa.example\n`),
+    );
+    const files = argoCdFiles(qa, config);
+    expect([...files.keys()]).toContain('appproject-qa.yaml');
+    expect(parse(files.get('appproject-qa.yaml')!).spec.destinations).toEqual([{ server: 'https://qa.k8s.example', namespace: 'team-*-qa' }]);
+    const apps = discoverApplications(appSetOf(qa), ['gitops/qa/shop/deployment-shop.yaml']);
+    expect(summary(apps)).toEqual([['shop-qa', 'gitops/qa/shop', 'team-shop-qa', 'https://qa.k8s.example', 'mayday-qa']]);
+  });
+
+  it('repoURL and revision come from gitops.yaml', () => {
+    const other = parseGitopsConfigText('repository: https://git.example/other.git\nbranch: deploy\n');
+    const spec = buildArgoCdManifests(envs, other).find((m) => m.object.kind === 'ApplicationSet')!.object.spec as { generators: { git: { repoURL: string; revision: string } }[]; template: App };
+    expect(spec.generators[0].git).toMatchObject({ repoURL: 'https://git.example/other.git', revision: 'deploy' });
+    expect(spec.template.spec.source).toMatchObject({ repoURL: 'https://git.example/other.git', targetRevision: 'deploy' });
+  });
+});
+
+describe('ApplicationSet discovery over the real gitops tree', () => {
+  it('turns every gitops/<env>/<app> folder into an Application <app>-<env> with the env cluster and namespace', () => {
+    const apps = discoverApplications(appSetOf(envs), listRepositoryFiles(REPO, 'gitops').filter((f) => !f.startsWith('gitops/.staging/')));
+    expect(summary(apps)).toEqual([
+      ['hello-prd', 'gitops/prd/hello', 'hello-prd', 'https://prd.k8s.mayday.example', 'mayday-prd'],
+      ['hello-stg', 'gitops/stg/hello', 'hello-stg', 'https://stg.k8s.mayday.example', 'mayday-stg'],
+    ]);
+    const hello = apps[1].object as unknown as App;
+    expect(hello.metadata.labels).toMatchObject({ 'mayday.dev/app': 'hello', 'mayday.dev/env': 'stg' });
+    expect(hello.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] });
+    expect(hello.spec.source).toEqual({ repoURL: config.repository, targetRevision: 'gitops', path: 'gitops/stg/hello' });
+  });
+
+  it('never discovers the renderer staging folder, hidden folders, files, nested folders or unknown envs', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mayday-discovery-'));
+    try {
+      cpSync(join(REPO, 'gitops'), join(root, 'gitops'), { recursive: true, filter: (s) => !s.includes('.staging') });
+      const extra = [
+        'gitops/.staging/hello-x1/new/stg/deployment-hello.yaml',
+        'gitops/stg/.cache/hello/x.yaml',
+        'gitops/stg/notes.yaml',
+        'gitops/stg/hello/nested/extra.yaml',
+        'gitops/dev/hello/deployment-hello.yaml',
+      ];
+      for (const file of extra) {
+        mkdirSync(join(root, file, '..'), { recursive: true });
+        writeFileSync(join(root, file), 'kind: ConfigMap\n');
+      }
+      const apps = discoverApplications(appSetOf(envs), listRepositoryFiles(root, 'gitops'));
+      expect(apps.map((a) => a.name)).toEqual(['hello-prd', 'hello-stg']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a template key that does not exist fails as with missingkey=error', () => {
+    expect(() => renderGoTemplate('{{ .values.nope }}', { values: {} })).toThrow(/no entry for key "nope"/);
+    expect(renderGoTemplate('{{ replace "{app}" .path.basename .values.rule }}', { path: { basename: 'shop' }, values: { rule: 'x-{app}-prd' } })).toBe('x-shop-prd');
+  });
+});
