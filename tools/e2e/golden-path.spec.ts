@@ -1,10 +1,9 @@
 // The golden path as a user runs it: real nx, real Helm, real git, in a temporary workspace.
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { createTempWorkspace, mustSucceed, REPO_ROOT, type TempWorkspace } from '@mayday/testing';
-import { execa } from 'execa';
+import { createTempWorkspace, linkInstalledTools, mustSucceed, REPO_ROOT, workspaceAt, type TempWorkspace } from '@mayday/testing';
 
 let ws: TempWorkspace;
 const SHOP = ['g', 'mayday:app', 'shop', '--team=payments', '--port=8080', '--image=ghcr.io/acme/shop:1.4.2', '--no-interactive'];
@@ -59,15 +58,17 @@ describe('nx g mayday:app, then nx run <app>:render', () => {
     expect(await gitStatus()).toBe('');
 
     const other = `${ws.root}-clone`;
-    await mustSucceed(execa('git', ['clone', '-q', ws.root, other]));
+    await mustSucceed(ws.git(['clone', '-q', ws.root, other]));
+    const clone = workspaceAt(other);
     try {
-      for (const linked of ['node_modules', '.tools']) symlinkSync(join(REPO_ROOT, linked), join(other, linked));
-      await execa('rm', ['-rf', join(other, 'gitops/stg/shop'), join(other, 'gitops/prd/shop')]);
-      await mustSucceed(ws.run(join(other, 'node_modules/.bin/nx'), ['run', 'shop:render', '--skip-nx-cache'], { NX_WORKSPACE_ROOT_PATH: other }).then((r) => r));
-      const again = await ws.run('git', ['-C', other, 'status', '--porcelain']);
-      expect(again.stdout).toBe('');
+      linkInstalledTools(other);
+      rmSync(join(other, 'gitops/stg/shop'), { recursive: true });
+      rmSync(join(other, 'gitops/prd/shop'), { recursive: true });
+      await mustSucceed(clone.nx(['run', 'shop:render', '--skip-nx-cache']));
+      expect(clone.snapshot('gitops')).toEqual(ws.snapshot('gitops'));
+      expect((await clone.git(['status', '--porcelain'])).stdout).toBe('');
     } finally {
-      await execa('rm', ['-rf', other]);
+      clone.cleanup();
     }
   });
 

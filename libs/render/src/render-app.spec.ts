@@ -50,7 +50,7 @@ describe('renderApp with the real Helm binary', () => {
     expect(kinds(prd.files)).toEqual(['Deployment', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
     expect(new Set(stg.files.map((f) => f.object.metadata.namespace))).toEqual(new Set(['shop-stg']));
     expect(new Set(prd.files.map((f) => f.object.metadata.namespace))).toEqual(new Set(['shop-prd']));
-    const route = stg.files.find((f) => f.object.kind === 'HTTPRoute')!.object as { spec: { hostnames: string[] } };
+    const route = stg.files.find((f) => f.object.kind === 'HTTPRoute')!.object as unknown as { spec: { hostnames: string[] } };
     expect(route.spec.hostnames).toEqual(['shop.stg.mayday.example']);
     expect(prd.files[0].content).toMatch(/^# Rendered by mayday from apps\/shop\/values.yaml \+ apps\/shop\/values-prd.yaml/);
   });

