@@ -1,0 +1,288 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { closest, MaydayError } from '@mayday/spec';
+import { strictSchema } from './strict-schema.ts';
+import { KUBERNETES_SCHEMA_DIR } from './vendor-kubernetes-schema.ts';
+
+/** One schema violation in a rendered object, at a field path such as `spec.template.spec.containers[0].imagee`. */
+export interface SchemaIssue {
+  path: (string | number)[];
+  message: string;
+  /** `unknown-field`, `type`, `required`, `enum`, `unknown-kind` … */
+  kind: string;
+  hint?: string;
+}
+
+type ObjectValidator = (object: unknown) => SchemaIssue[];
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/**
+ * CRD kinds the base chart may emit, validated with the schemas compiled into the pinned
+ * @kubernetes-models packages (generated from each project's CRDs).
+ */
+export const CRD_MODEL_PACKAGES = [
+  '@kubernetes-models/gateway-api',
+  '@kubernetes-models/argo-rollouts',
+  '@kubernetes-models/argo-cd',
+  '@kubernetes-models/prometheus-operator',
+  '@kubernetes-models/external-secrets',
+  '@kubernetes-models/sealed-secrets',
+];
+
+/** CRD fields that embed a core Kubernetes type: checked strictly against the core schema too. */
+const EMBEDDED_CORE_TYPES: Record<string, Record<string, string>> = {
+  // Argo Rollouts' CRD keeps its pod template loose; the pods it creates are plain core Pods.
+  'argoproj.io/Rollout': { 'spec.template': 'io.k8s.api.core.v1.PodTemplateSpec' },
+};
+
+/** Validates rendered objects strictly against the Kubernetes version's OpenAPI schema and the CRD schemas. */
+export interface ManifestSchemas {
+  kubernetesVersion: string;
+  validate(object: { apiVersion?: unknown; kind?: unknown }): Promise<SchemaIssue[]>;
+}
+
+const cache = new Map<string, ManifestSchemas>();
+
+/** The schemas for one Kubernetes version (`1.35.0` uses the vendored `v1.35.json`), compiled lazily per kind. */
+export function manifestSchemas(kubernetesVersion: string): ManifestSchemas {
+  const minor = kubernetesVersion.split('.').slice(0, 2).join('.');
+  let schemas = cache.get(minor);
+  if (!schemas) {
+    schemas = createManifestSchemas(kubernetesVersion, minor);
+    cache.set(minor, schemas);
+  }
+  return schemas;
+}
+
+export function availableKubernetesVersions(): string[] {
+  return readdirSync(KUBERNETES_SCHEMA_DIR)
+    .map((f) => /^v(1\.\d+)\.json$/.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort();
+}
+
+interface CoreDefinitions {
+  $id: string;
+  $defs: Record<string, { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[] }>;
+}
+
+function createManifestSchemas(kubernetesVersion: string, minor: string): ManifestSchemas {
+  const file = join(KUBERNETES_SCHEMA_DIR, `v${minor}.json`);
+  if (!existsSync(file)) {
+    throw new MaydayError({
+      severity: 'error',
+      file: 'platform/environments.yaml',
+      field: 'kubernetesVersion',
+      rule: 'kubernetes-schema',
+      message: `lint has no Kubernetes ${minor} OpenAPI schema (it has ${availableKubernetesVersions().join(', ')})`,
+      hint: 'vendor it with libs/policy/src/vendor-kubernetes-schema.ts, or use a version listed',
+    });
+  }
+  const definitions = strictSchema(JSON.parse(readFileSync(file, 'utf8')) as CoreDefinitions);
+  const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false, verbose: true }));
+  ajv.addSchema(definitions);
+  const byGvk = new Map<string, string>();
+  for (const [name, def] of Object.entries(definitions.$defs)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      byGvk.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`, name);
+    }
+  }
+  const compiled = new Map<string, ValidateFunction>();
+  const coreValidator = (definition: string): ValidateFunction => {
+    let validate = compiled.get(definition);
+    if (!validate) {
+      validate = ajv.getSchema(`${definitions.$id}#/$defs/${definition}`);
+      if (!validate) throw new Error(`no definition ${definition} in ${file}`);
+      compiled.set(definition, validate);
+    }
+    return validate;
+  };
+  const crds = crdIndex();
+  const validators = new Map<string, ObjectValidator>();
+
+  const validatorFor = async (apiVersion: string, kind: string): Promise<ObjectValidator | undefined> => {
+    const key = `${apiVersion}/${kind}`;
+    if (validators.has(key)) return validators.get(key);
+    let validator: ObjectValidator | undefined;
+    const core = byGvk.get(key);
+    if (core) {
+      const validate = coreValidator(core);
+      validator = (object) => (validate(object) ? [] : issuesFromAjv(validate.errors ?? [], object));
+    } else if (crds.has(key)) {
+      const crdValidate = await crds.get(key)!();
+      const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+      const embedded = Object.entries(EMBEDDED_CORE_TYPES[`${group}/${kind}`] ?? {});
+      validator = (object) => dedupeIssues([
+        ...crdIssues(crdValidate, object),
+        ...embedded.flatMap(([at, definition]) => {
+          const path = at.split('.');
+          const value = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), object);
+          if (value === undefined) return [];
+          const validate = coreValidator(definition);
+          return validate(value) ? [] : issuesFromAjv(validate.errors ?? [], value).map((i) => ({ ...i, path: [...path, ...i.path] }));
+        }),
+      ]);
+    }
+    if (validator) validators.set(key, validator);
+    return validator;
+  };
+
+  return {
+    kubernetesVersion,
+    async validate(object) {
+      const { apiVersion, kind } = object;
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [{ path: ['kind'], kind: 'required', message: 'apiVersion and kind are required' }];
+      const validator = await validatorFor(apiVersion, kind);
+      return validator ? validator(object) : [unknownKind(apiVersion, kind, [...byGvk.keys(), ...crds.keys()], minor)];
+    },
+  };
+}
+
+function unknownKind(apiVersion: string, kind: string, known: string[], minor: string): SchemaIssue {
+  const sameKind = known.filter((k) => k.endsWith(`/${kind}`)).map((k) => k.slice(0, -kind.length - 1));
+  const guess = closest(`${apiVersion}/${kind}`, known);
+  return {
+    path: ['apiVersion'],
+    kind: 'unknown-kind',
+    message: `${kind} in ${apiVersion} is not a kind of Kubernetes ${minor} nor of the CRDs the platform installs`,
+    hint: sameKind.length ? `${kind} is served as apiVersion ${sameKind.join(' or ')}` : guess ? `did you mean ${guess}?` : 'use a kind the platform supports',
+  };
+}
+
+function issuesFromAjv(errors: readonly ErrorObject[], root: unknown): SchemaIssue[] {
+  const out: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  // An unknown field inside a oneOf/anyOf branch also fails the branch: report the specific errors only.
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
+  for (const error of specific.length ? specific : errors) {
+    const base = pointerToPath(error.instancePath);
+    let issue: SchemaIssue;
+    if (error.keyword === 'additionalProperties') {
+      const field = (error.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const guess = closest(field, allowed);
+      issue = {
+        path: [...base, field],
+        kind: 'unknown-field',
+        message: `unknown field "${field}"`,
+        hint: guess ? `did you mean "${guess}"?` : `the fields allowed here are: ${allowed.join(', ')}`,
+      };
+    } else if (error.keyword === 'required') {
+      const field = (error.params as { missingProperty: string }).missingProperty;
+      issue = { path: [...base, field], kind: 'required', message: `required field "${field}" is missing` };
+    } else if (error.keyword === 'enum') {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      issue = { path: base, kind: 'enum', message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+    } else if (error.keyword === 'type') {
+      const value = base.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], root);
+      issue = { path: base, kind: 'type', message: `must be ${String((error.params as { type: unknown }).type).replace(',null', '')}, not ${describeType(value)}` };
+    } else {
+      issue = { path: base, kind: error.keyword, message: error.message ?? 'is invalid' };
+    }
+    const key = `${issue.path.join('.')}|${issue.message}`;
+    if (!seen.has(key)) out.push(issue);
+    seen.add(key);
+  }
+  return out;
+}
+
+function dedupeIssues(issues: SchemaIssue[]): SchemaIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path.join('.')}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+// A value no typed schema accepts: a field whose schema rejects it is a field the schema knows.
+const PROBE = Symbol('mayday-unknown-field-probe');
+
+/**
+ * CRD validators from @kubernetes-models check types, enums and required fields but ignore unknown fields.
+ * We find unknown fields by asking the real compiled schema: a key is known when replacing its value
+ * with a value of no JSON type makes the schema complain at that key. An object none of whose keys is
+ * known is taken as free-form (x-kubernetes-preserve-unknown-fields), so it is not reported.
+ */
+function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
+  const issues = validate(structuredClone(object)) ? [] : issuesFromAjv(validate.errors ?? [], object);
+  const unknown: SchemaIssue[] = [];
+  const visit = (value: unknown, path: (string | number)[]): void => {
+    if (Array.isArray(value)) return value.forEach((item, i) => visit(item, [...path, i]));
+    if (!isRecord(value)) return;
+    const keys = Object.keys(value);
+    const known = keys.filter((key) => schemaKnows(validate, object, [...path, key]));
+    if (known.length === 0 && path.length > 0) return;
+    for (const key of keys) {
+      if (known.includes(key)) visit(value[key], [...path, key]);
+      else unknown.push({ path: [...path, key], kind: 'unknown-field', message: `unknown field "${key}"`, hint: guessHint(key, known) });
+    }
+  };
+  visit(object, []);
+  return [...issues, ...unknown];
+}
+
+function guessHint(key: string, known: string[]): string {
+  const guess = closest(key, known);
+  return guess ? `did you mean "${guess}"?` : 'remove it: the resource schema does not define it';
+}
+
+function schemaKnows(validate: ValidateFunction, object: unknown, path: (string | number)[]): boolean {
+  const copy = structuredClone(object) as Record<string | number, unknown>;
+  let parent: Record<string | number, unknown> = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  parent[path[path.length - 1]] = PROBE;
+  validate(copy);
+  const pointer = '/' + path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+  return (validate.errors ?? []).some((e) => e.instancePath === pointer);
+}
+
+/** `apiVersion/kind` → a loader of the compiled validator, discovered from the installed model packages. */
+function crdIndex(): Map<string, () => Promise<ValidateFunction>> {
+  const index = new Map<string, () => Promise<ValidateFunction>>();
+  const require = createRequire(import.meta.url);
+  for (const pkg of CRD_MODEL_PACKAGES) {
+    const root = dirname(require.resolve(`${pkg}/package.json`));
+    for (const group of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.includes('.'))) {
+      for (const version of readdirSync(join(root, group.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+        const dir = join(root, group.name, version.name);
+        for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
+          const source = readFileSync(join(dir, file), 'utf8');
+          const apiVersion = /this\.apiVersion="([^"]+)"/.exec(source)?.[1];
+          const kind = /this\.kind="([^"]+)"/.exec(source)?.[1];
+          const schema = /_schemas\/([A-Za-z0-9]+)\.js"/.exec(source)?.[1];
+          if (!apiVersion || !kind || !schema || kind.endsWith('List')) continue;
+          const module = pathToFileURL(join(root, '_schemas', `${schema}.js`)).href;
+          index.set(`${apiVersion}/${kind}`, async () => ((await import(module)) as { validate: ValidateFunction }).validate);
+        }
+      }
+    }
+  }
+  return index;
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
