@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadEnvironments } from '@mayday/spec';
 import { measure, type Measured } from './measure.ts';
 import { costPerApp, fixedAndMarginalCost, formatMb, formatMs, formatRatio, formatTable, median, ratio } from './stats.ts';
+import { renderedCount, renderedWithoutCache } from './nx-summary.ts';
 import { commitAll, copyWorkspace, generateApps, git } from './workspace.ts';
 
 const SOURCE_ROOT = resolve(import.meta.dirname, '../..');
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
       const tag = `1.0.${rep}-bench`;
       writeFileSync(changedFile, original.replace(/tag: "[^"]*"/, `tag: "${tag}"`));
       const one = await nx('affected', '-t', 'render');
-      renderedByOneChanged.push(renderedCount(one));
+      renderedByOneChanged.push(renderedWithoutCache(one.output));
       if (!readFileSync(join(root, 'gitops', envs[0].name, changedApp, `deployment-${changedApp}.yaml`), 'utf8').includes(tag)) {
         throw new Error(`one app changed: gitops/${envs[0].name}/${changedApp} does not carry the new tag ${tag}`);
       }
@@ -220,15 +221,8 @@ export function formatReport(r: Report): string {
   ].join('\n');
 }
 
-/** How many render tasks Nx ran or restored, from its summary line. */
-export function renderedCount(result: Measured): number {
-  if (/No tasks were run/.test(result.output)) return 0;
-  const match = /Successfully ran target render for (\d+) projects?/.exec(result.output);
-  return match ? Number(match[1]) : Number.NaN;
-}
-
 function expectRendered(result: Measured, count: number, what: string): void {
-  const rendered = renderedCount(result);
+  const rendered = renderedCount(result.output);
   if (rendered !== count) throw new Error(`${what}: expected ${count} apps rendered, Nx reported ${rendered}:\n${result.output.slice(-3000)}`);
 }
 

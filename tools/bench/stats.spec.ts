@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { costPerApp, fixedAndMarginalCost, formatMs, formatRatio, formatTable, median, ratio } from './stats.ts';
+import { renderedCount, renderedWithoutCache } from './nx-summary.ts';
 
 describe('bench statistics', () => {
   it('takes the median of odd and even sample counts without reordering the input', () => {
@@ -44,5 +45,19 @@ describe('bench statistics', () => {
     expect(formatTable(['scenario', 'median'], [['helm floor', '9.1 s'], ['no-op', '850 ms']])).toBe(
       ['scenario    median', '----------  ------', 'helm floor   9.1 s', 'no-op       850 ms'].join('\n'),
     );
+  });
+});
+
+describe('reading the Nx summary', () => {
+  it('counts render tasks for one project, many projects or none, and subtracts cache hits', () => {
+    const one = ' NX   Successfully ran target render for project svc-001\n\n  Cache:             0/1 hit (0%)';
+    expect(renderedCount(one)).toBe(1);
+    expect(renderedWithoutCache(one)).toBe(1);
+    const many = ' NX   Successfully ran target render for 20 projects (4s)\n  Cache:             19/20 hit (95%)';
+    expect(renderedCount(many)).toBe(20);
+    expect(renderedWithoutCache(many)).toBe(1);
+    expect(renderedWithoutCache(' NX   Successfully ran target render for 3 projects\n  Cache:             Skipped (--skip-nx-cache)')).toBe(3);
+    expect(renderedCount(' NX   No tasks were run')).toBe(0);
+    expect(renderedCount('something else')).toBeNaN();
   });
 });
