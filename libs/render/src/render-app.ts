@@ -32,7 +32,16 @@ export interface RenderedEnv {
 
 /** The values mayday sets for an app in an env, from platform/environments.yaml. */
 export function platformValues(env: Environment): Record<string, unknown> {
-  return { env: env.name, cluster: env.cluster.name, domain: env.domain, gateway: env.gateway };
+  return {
+    env: env.name,
+    cluster: env.cluster.name,
+    domain: env.domain,
+    gateway: env.gateway,
+    rolloutPreset: env.rollout.preset,
+    prometheus: env.observability.prometheus ?? { namespace: '', address: '' },
+    otlpEndpoint: env.observability.otlpEndpoint ?? '',
+    secretStore: env.secretStore ?? { kind: 'ClusterSecretStore', name: '' },
+  };
 }
 
 /** The values files of an app for an env, in Helm's order: the env file is optional. */

@@ -33,6 +33,26 @@ export const environmentSchema = z.strictObject({
   gateway: z
     .strictObject({ name: dnsLabel('gateway.name'), namespace: dnsLabel('gateway.namespace') })
     .default({ name: 'mayday', namespace: 'gateway-system' }),
+  /** How canary and blueGreen rollouts proceed here unless an app picks its own preset (the chart defines the presets). */
+  rollout: z
+    .strictObject({ preset: z.enum(['fast', 'progressive', 'manual'], { message: 'rollout.preset must be fast, progressive or manual' }) })
+    .default({ preset: 'fast' }),
+  /** Where apps' telemetry goes: Prometheus (scrapes, analysis queries) and the OpenTelemetry collector. */
+  observability: z
+    .strictObject({
+      prometheus: z
+        .strictObject({
+          namespace: dnsLabel('observability.prometheus.namespace'),
+          address: z.url({ message: 'observability.prometheus.address must be the Prometheus URL, e.g. http://prometheus-operated.monitoring.svc:9090' }),
+        })
+        .optional(),
+      otlpEndpoint: z.url({ message: 'observability.otlpEndpoint must be the collector URL, e.g. http://otel-collector.observability.svc:4317' }).optional(),
+    })
+    .default({}),
+  /** The External Secrets Operator store apps' ExternalSecrets read from. */
+  secretStore: z
+    .strictObject({ kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'), name: dnsLabel('secretStore.name') })
+    .optional(),
   /** Values every new app starts with in this env (written by the generator into values-<env>.yaml). */
   appDefaults: z.record(z.string(), z.unknown()).default({}),
 });

@@ -51,3 +51,59 @@ labels:
 - {{ printf "%s.%s" (include "app.name" .) .Values.platform.domain | quote }}
 {{- end -}}
 {{- end -}}
+
+{{/* The workload kind the strategy emits: Deployment for rolling, an Argo Rollouts Rollout otherwise. */}}
+{{- define "app.workloadKind" -}}
+{{- if eq .Values.strategy.type "rolling" -}}Deployment{{- else -}}Rollout{{- end -}}
+{{- end -}}
+
+{{- define "app.workloadApiVersion" -}}
+{{- if eq .Values.strategy.type "rolling" -}}apps/v1{{- else -}}argoproj.io/v1alpha1{{- end -}}
+{{- end -}}
+
+{{/* The step preset of a Rollout: the app's own, else its env's. */}}
+{{- define "app.rolloutPreset" -}}
+{{- .Values.strategy.preset | default .Values.platform.rolloutPreset | default "fast" -}}
+{{- end -}}
+
+{{/* Name of the Service port Prometheus scrapes: "http", or "metrics" when metrics have their own port. */}}
+{{- define "app.metricsPortName" -}}
+{{- if and .Values.metrics.port (ne (int .Values.metrics.port) (int .Values.port)) -}}metrics{{- else -}}http{{- end -}}
+{{- end -}}
+
+{{- define "app.metricsPort" -}}
+{{- if eq (include "app.metricsPortName" .) "metrics" -}}{{ .Values.metrics.port }}{{- else -}}{{ .Values.port }}{{- end -}}
+{{- end -}}
+
+{{/* Annotations Argo CD shows as links on the app's resources. */}}
+{{- define "app.linkAnnotations" -}}
+{{- if ne .Values.route.type "none" }}
+{{- range $i, $host := (include "app.hostnames" . | fromYamlArray) }}
+{{ printf "link.argocd.argoproj.io/%s" (ternary "external-link" (printf "external-link-%d" $i) (eq $i 0)) }}: {{ printf "https://%s%s" $host (trimSuffix "/" $.Values.route.path) | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Name of the Secret an app secret entry produces. */}}
+{{- define "app.secretName" -}}
+{{- printf "%s-%s" (include "app.name" .root) .secret.name -}}
+{{- end -}}
+
+{{/* How a secret entry is mounted: env (default), file or none. */}}
+{{- define "app.secretMountAs" -}}
+{{- (.mount | default dict).as | default "env" -}}
+{{- end -}}
+
+{{- define "app.secretMountPath" -}}
+{{- (.mount | default dict).path | default (printf "/var/run/secrets/mayday/%s" .name) -}}
+{{- end -}}
+
+{{/* Secrets are created before the workload that mounts them (Argo CD sync waves). */}}
+{{- define "app.secretMetadata" -}}
+name: {{ include "app.secretName" . }}
+namespace: {{ .root.Release.Namespace }}
+labels:
+  {{- include "app.labels" .root | nindent 2 }}
+annotations:
+  argocd.argoproj.io/sync-wave: "-1"
+{{- end -}}

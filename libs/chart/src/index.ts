@@ -1,0 +1,3 @@
+export * from './chart-readme.ts';
+export * from './values-table.ts';
+export * from './rendered-app-checks.ts';
