@@ -1,0 +1,231 @@
+import { join } from 'node:path';
+import { platformValues, renderApp, appValuesFiles, type RenderContext } from '@mayday/render';
+import {
+  CHART_VALUES_FILE,
+  dotted,
+  ENVIRONMENTS_FILE,
+  gitopsPath,
+  isMaydayError,
+  namespaceFor,
+  parseYamlFile,
+  readValuesSchema,
+  readYamlFile,
+  validateValues,
+  type Diagnostic,
+  type Environment,
+  type ValuesLayer,
+  type YamlFile,
+} from '@mayday/spec';
+import { evaluatePolicies, loadPolicies, type PolicySet } from './admission-policy.ts';
+import { manifestSchemas } from './manifest-schema.ts';
+import { isClusterScoped } from './resource-scope.ts';
+import { valuesRuleDiagnostics } from './values-rules.ts';
+import { loadWaivers, type Waiver } from './waivers.ts';
+
+/** Where in the app's values a finding in a rendered object comes from. */
+export interface ValuesSource {
+  file: string;
+  line?: number;
+  field: string;
+}
+
+export interface LintFinding extends Diagnostic {
+  app: string;
+  env: string;
+  source?: ValuesSource;
+  /** Set when an app waiver turned this finding off. */
+  waiver?: { reason: string; file: string; line?: number };
+}
+
+export interface EnvLintResult {
+  app: string;
+  env: string;
+  namespace: string;
+  policyProfile: string;
+  /** Rendered resources checked (0 when the values did not render). */
+  resources: number;
+  findings: LintFinding[];
+  waived: LintFinding[];
+}
+
+export interface AppLintResult {
+  app: string;
+  envs: EnvLintResult[];
+  /** Findings about the app as a whole (its waiver file). */
+  findings: LintFinding[];
+}
+
+export interface LintContext extends RenderContext {
+  /** Loaded once per process when linting many apps. */
+  policies?: PolicySet;
+}
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const VALUES_FIELDS_ANNOTATION = 'mayday.dev/values-fields';
+
+/** The labels the platform puts on an app namespace; bindings select profiles by them. */
+export function appNamespaceLabels(app: string, env: Environment): Record<string, string> {
+  return {
+    'kubernetes.io/metadata.name': namespaceFor(env, app),
+    'mayday.dev/app': app,
+    'mayday.dev/env': env.name,
+    'mayday.dev/policy-profile': env.policyProfile,
+  };
+}
+
+/**
+ * Lints one app in the given envs, in memory: values (syntax, chart schema, mayday rules), then the
+ * manifests Helm renders (strict Kubernetes/CRD schemas, then the platform's admission policies).
+ * Reads the workspace, writes nothing.
+ */
+export async function lintApp(context: LintContext, app: string, envs: readonly Environment[]): Promise<AppLintResult> {
+  const policies = context.policies ?? loadPolicies(context.workspaceRoot);
+  const policyNames = [...policies.policies.keys()];
+  const waivers = loadWaivers(context.workspaceRoot, app, policyNames, envs.map((e) => e.name));
+  const results: EnvLintResult[] = [];
+  for (const env of envs) results.push(await lintAppEnv(context, policies, app, env, waivers.filter((w) => w.env === env.name)));
+  const findings: LintFinding[] = waivers
+    .filter((w) => !results.some((r) => r.env === w.env && r.waived.some((f) => f.rule === w.policy)))
+    .map((w) => ({
+      app,
+      env: w.env,
+      severity: 'warning',
+      file: w.file,
+      line: w.line,
+      field: 'policy',
+      rule: 'policy-waiver',
+      message: `waiver for ${w.policy} in ${w.env} matches no finding`,
+      hint: 'remove it, so the policy applies again',
+    }));
+  return { app, envs: results, findings };
+}
+
+async function lintAppEnv(context: LintContext, policies: PolicySet, app: string, env: Environment, waivers: readonly Waiver[]): Promise<EnvLintResult> {
+  const namespace = namespaceFor(env, app);
+  const result: EnvLintResult = { app, env: env.name, namespace, policyProfile: env.policyProfile, resources: 0, findings: [], waived: [] };
+  const add = (d: Diagnostic & { source?: ValuesSource }) => {
+    const finding: LintFinding = { ...d, app, env: env.name };
+    const waiver = d.rule ? waivers.find((w) => w.policy === d.rule) : undefined;
+    if (waiver) result.waived.push({ ...finding, waiver: { reason: waiver.reason, file: waiver.file, line: waiver.line } });
+    else result.findings.push(finding);
+  };
+
+  let layers: ValuesLayer[];
+  try {
+    layers = valuesLayers(context.workspaceRoot, app, env);
+  } catch (error) {
+    if (!isMaydayError(error)) throw error;
+    error.diagnostics.forEach(add);
+    return result;
+  }
+  const valueProblems = valuesDiagnostics(context.workspaceRoot, layers);
+  valueProblems.forEach(add);
+  if (valueProblems.some((d) => d.severity === 'error')) return result;
+
+  let files;
+  try {
+    files = (await renderApp(context, app, env)).files;
+  } catch (error) {
+    if (!isMaydayError(error)) throw error;
+    error.diagnostics.forEach(add);
+    return result;
+  }
+  result.resources = files.length;
+  const schemas = manifestSchemas(env.kubernetesVersion);
+  const objects = files.map((f) => f.object as unknown as Record<string, unknown>);
+  const extraManifests = (mergedValue(layers, ['extraManifests']) ?? []) as { kind?: unknown; metadata?: { name?: unknown } }[];
+  const namespaceLabels = appNamespaceLabels(app, env);
+
+  for (const file of files) {
+    const gitopsFile = `${gitopsPath(env.name, app)}/${file.fileName}`;
+    const rendered = parseYamlFile(gitopsFile, file.content);
+    const object = file.object as unknown as Record<string, unknown>;
+    const extraIndex = file.template.endsWith('extra-manifests.yaml')
+      ? extraManifests.findIndex((m) => m?.kind === object.kind && m?.metadata?.name === file.object.metadata.name)
+      : -1;
+    const extraSource = (path: readonly (string | number)[] = []): ValuesSource | undefined =>
+      extraIndex < 0 ? undefined : sourceOf(layers, ['extraManifests', extraIndex, ...path]) ?? sourceOf(layers, ['extraManifests', extraIndex]);
+
+    for (const issue of await schemas.validate(object)) {
+      const source = extraSource(issue.path);
+      add({
+        severity: 'error',
+        file: gitopsFile,
+        line: rendered.lineOf(issue.path),
+        field: dotted(issue.path),
+        rule: 'kubernetes-schema',
+        message: `${object.kind} ${file.object.metadata.name}: ${issue.message} (Kubernetes ${env.kubernetesVersion} schema)`,
+        hint: withSource(issue.hint, source),
+        source,
+      });
+    }
+
+    const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
+    const objectNamespace = clusterScoped ? '' : (file.object.metadata.namespace ?? namespace);
+    const namespaceObject = clusterScoped
+      ? undefined
+      : {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: objectNamespace, labels: objectNamespace === namespace ? namespaceLabels : { 'kubernetes.io/metadata.name': objectNamespace } },
+        };
+    for (const finding of evaluatePolicies(policies, { object, namespace: objectNamespace, namespaceObject, clusterObjects: objects })) {
+      const path = finding.fieldPath ? parseFieldPath(finding.fieldPath) : [];
+      const valuesFields = (policies.policies.get(finding.policy)?.policy.metadata.annotations?.[VALUES_FIELDS_ANNOTATION] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+      const source = extraSource() ?? valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
+      add({
+        severity: finding.severity,
+        file: gitopsFile,
+        line: rendered.lineOf(path),
+        field: finding.fieldPath,
+        rule: finding.policy,
+        message: `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
+        hint: withSource(`policy ${finding.policy} in ${finding.policyFile} (binding ${finding.binding}, ${env.policyProfile} profile)`, source),
+        source,
+      });
+    }
+  }
+  return result;
+}
+
+/** The values layers Helm merges for an app in an env: chart defaults, the app's files, the platform's values. */
+export function valuesLayers(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
+  const sources: YamlFile[] = [CHART_VALUES_FILE, ...appValuesFiles(workspaceRoot, app, env.name)].map((file) => readYamlFile(join(workspaceRoot, file), file));
+  return [
+    ...sources.map((source) => ({ source, data: source.data })),
+    { source: { file: ENVIRONMENTS_FILE, lineOf: () => undefined, has: () => false }, data: { platform: platformValues(env) } },
+  ];
+}
+
+/** Chart schema and mayday's own rules; where a rule names a field, it replaces the schema's generic message there. */
+function valuesDiagnostics(workspaceRoot: string, layers: readonly ValuesLayer[]): Diagnostic[] {
+  const rules = valuesRuleDiagnostics(layers);
+  const covered = new Set(rules.map((d) => `${d.file}|${d.field}`));
+  const schema = validateValues(readValuesSchema(workspaceRoot), layers).filter((d) => !covered.has(`${d.file}|${d.field}`));
+  return [...rules, ...schema];
+}
+
+function sourceOf(layers: readonly ValuesLayer[], path: readonly (string | number)[], appOnly = false): ValuesSource | undefined {
+  const candidates = layers.filter((l) => l.source.file !== ENVIRONMENTS_FILE && (!appOnly || l.source.file !== CHART_VALUES_FILE));
+  const layer = [...candidates].reverse().find((l) => l.source.has(path));
+  return layer ? { file: layer.source.file, line: layer.source.lineOf(path), field: dotted(path) } : undefined;
+}
+
+function mergedValue(layers: readonly ValuesLayer[], path: readonly string[]): unknown {
+  const layer = [...layers].reverse().find((l) => l.source.has(path));
+  return path.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], layer?.data);
+}
+
+function withSource(hint: string | undefined, source: ValuesSource | undefined): string | undefined {
+  if (!source) return hint;
+  const from = `from ${source.file}${source.line ? `:${source.line}` : ''} (${source.field})`;
+  return hint ? `${from}; ${hint}` : from;
+}
+
+/** `spec.template.spec.containers[0].image` → `['spec', 'template', 'spec', 'containers', 0, 'image']`. */
+export function parseFieldPath(fieldPath: string): (string | number)[] {
+  return fieldPath
+    .split(/\.|(?=\[)/)
+    .filter(Boolean)
+    .map((part) => (/^\[\d+\]$/.test(part) ? Number(part.slice(1, -1)) : part.replace(/^\[['"]?|['"]?\]$/g, '')));
+}
