@@ -1,0 +1,157 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import pc from 'picocolors';
+import { parse } from 'yaml';
+import { GITOPS_DIR, gitopsPath } from '@mayday/spec';
+import { GitopsRemote, type RemoteOptions } from './published-branch.ts';
+
+export interface ResourceDiff {
+  file: string;
+  /** `Kind/name`, read from the manifest (the file name when it does not parse). */
+  resource: string;
+  status: 'added' | 'changed' | 'removed';
+  /** Unified diff of the YAML, published → workspace. */
+  patch: string;
+}
+
+export interface FolderDiff {
+  app: string;
+  env: string;
+  path: string;
+  resources: ResourceDiff[];
+}
+
+export interface GitopsDiff {
+  branch: string;
+  remote: string;
+  /** The published tip compared with; undefined when the branch does not exist yet. */
+  tip?: string;
+  /** Every app/env of the run, changed or not, in app then env order. */
+  folders: FolderDiff[];
+}
+
+/** Compares the apps' gitops folders on disk with the published GitOps branch, resource by resource. */
+export async function diffGitops(options: RemoteOptions & { apps: readonly string[] }): Promise<GitopsDiff> {
+  const remote = await GitopsRemote.open(options);
+  try {
+    const tip = await remote.fetchTip();
+    const published = await remote.snapshot(tip);
+    const blobs = await remote.readBlobs([...published.values()].map((e) => e.sha));
+    const publishedFile = (path: string) => {
+      const entry = published.get(path);
+      return entry ? blobs.get(entry.sha) : undefined;
+    };
+    const folders: FolderDiff[] = [];
+    for (const app of [...options.apps].sort()) {
+      const envs = new Set(workspaceEnvs(options.workspaceRoot).filter((env) => existsSync(join(options.workspaceRoot, gitopsPath(env, app)))));
+      for (const path of published.keys()) {
+        const [root, env, owner] = path.split('/');
+        if (root === GITOPS_DIR && owner === app) envs.add(env);
+      }
+      for (const env of [...envs].sort()) {
+        const folder = gitopsPath(env, app);
+        const local = readFolder(join(options.workspaceRoot, folder));
+        const remoteFiles = [...published.keys()].filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1));
+        const names = [...new Set([...local.keys(), ...remoteFiles])].sort();
+        const resources: ResourceDiff[] = [];
+        for (const file of names) {
+          const before = publishedFile(`${folder}/${file}`);
+          const after = local.get(file);
+          if (before === after) continue;
+          const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
+          const patch = createTwoFilesPatch(`a/${folder}/${file}`, `b/${folder}/${file}`, before ?? '', after ?? '', remote.branch, 'workspace', { context: 3 });
+          resources.push({ file, resource: resourceName(after ?? before ?? '', file), status, patch: patch.replace(/^=+\n/, '') });
+        }
+        folders.push({ app, env, path: folder, resources });
+      }
+    }
+    return { branch: remote.branch, remote: remote.displayUrl, tip, folders };
+  } finally {
+    remote.close();
+  }
+}
+
+function workspaceEnvs(workspaceRoot: string): string[] {
+  const root = join(workspaceRoot, GITOPS_DIR);
+  return existsSync(root) ? readdirSync(root).filter((e) => !e.startsWith('.') && statSync(join(root, e)).isDirectory()) : [];
+}
+
+function readFolder(dir: string): Map<string, string> {
+  if (!existsSync(dir)) return new Map();
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml') && statSync(join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
+}
+
+function resourceName(content: string, file: string): string {
+  try {
+    const doc = parse(content) as { kind?: string; metadata?: { name?: string } } | null;
+    if (doc?.kind && doc.metadata?.name) return `${doc.kind}/${doc.metadata.name}`;
+  } catch {
+    // not YAML mayday wrote; the file name still identifies it
+  }
+  return file;
+}
+
+const MARK = { added: '+', changed: '~', removed: '-' } as const;
+
+function counts(folder: FolderDiff): Record<ResourceDiff['status'], number> {
+  const c = { added: 0, changed: 0, removed: 0 };
+  for (const r of folder.resources) c[r.status]++;
+  return c;
+}
+
+function summaryOf(folder: FolderDiff): string {
+  const c = counts(folder);
+  const parts = (['added', 'changed', 'removed'] as const).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
+  return parts.length ? parts.join(', ') : 'no changes';
+}
+
+/** Terminal form: per app and env the resources, then the coloured unified diff. */
+export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = {}): string {
+  const c = pc.createColors(options.color ?? pc.isColorSupported);
+  const against = diff.tip ? `${diff.branch} at ${diff.tip.slice(0, 7)}` : `${diff.branch} (not published yet)`;
+  const lines = [c.bold(`mayday diff against ${against}`)];
+  for (const folder of diff.folders) {
+    lines.push('', `${c.bold(`${folder.app} · ${folder.env}`)}  ${folder.path}  ${folder.resources.length ? c.yellow(summaryOf(folder)) : c.dim('no changes')}`);
+    for (const r of folder.resources) {
+      const colour = r.status === 'added' ? c.green : r.status === 'removed' ? c.red : c.yellow;
+      lines.push(`  ${colour(`${MARK[r.status]} ${r.resource}`)}  ${c.dim(r.file)}`);
+    }
+    for (const r of folder.resources) lines.push(colourPatch(r.patch, c));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): string {
+  return patch
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) =>
+      line.startsWith('+++') || line.startsWith('---') ? c.bold(line) : line.startsWith('+') ? c.green(line) : line.startsWith('-') ? c.red(line) : line.startsWith('@@') ? c.cyan(line) : line,
+    )
+    .join('\n');
+}
+
+/** A pull-request comment: a summary table and one collapsible diff per changed app and env. */
+export function formatDiffMarkdown(diff: GitopsDiff): string {
+  const against = diff.tip ? `\`${diff.branch}\` at \`${diff.tip.slice(0, 7)}\`` : `\`${diff.branch}\` (not published yet)`;
+  const lines = [`### mayday: gitops changes against ${against}`, '', '| App | Env | Added | Changed | Removed |', '| --- | --- | ---: | ---: | ---: |'];
+  for (const folder of diff.folders) {
+    const c = counts(folder);
+    lines.push(`| ${folder.app} | ${folder.env} | ${c.added} | ${c.changed} | ${c.removed} |`);
+  }
+  for (const folder of diff.folders.filter((f) => f.resources.length > 0)) {
+    const list = folder.resources.map((r) => `${MARK[r.status]} ${r.resource}`).join(', ');
+    lines.push('', `<details><summary><b>${folder.app} · ${folder.env}</b>: ${escapeHtml(list)}</summary>`, '', '```diff');
+    for (const r of folder.resources) lines.push(r.patch.replace(/\n$/, ''));
+    lines.push('```', '', '</details>');
+  }
+  if (diff.folders.every((f) => f.resources.length === 0)) lines.push('', 'No gitops changes.');
+  return lines.join('\n') + '\n';
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

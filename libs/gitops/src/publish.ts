@@ -1,0 +1,299 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/spec';
+import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
+
+export interface PublishOptions extends RemoteOptions {
+  /** The apps of this run: their gitops/<env>/<app>/ folders are published as they are on disk. */
+  apps: readonly string[];
+  /** The source commit named in the message (default: HEAD of the workspace). */
+  sourceCommit?: string;
+  log?: (line: string) => void;
+  /** Delay between attempts when another run moved the branch first: base·2^n with jitter, capped. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Runs after this run's commit is built and before it is pushed (tests use it to stage a race). */
+  beforePush?: (attempt: number) => Promise<void>;
+}
+
+/** What changed in one gitops/<env>/<app> folder. */
+export interface FolderChange {
+  app: string;
+  env: string;
+  path: string;
+  status: 'created' | 'updated' | 'removed';
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export interface PublishResult {
+  status: 'published' | 'unchanged';
+  /** The branch tip after this run: the new commit, or the tip that already had this content. */
+  commit?: string;
+  branch: string;
+  remote: string;
+  attempts: number;
+  changes: FolderChange[];
+  /** Apps removed from apps/ whose gitops folders this run deleted. */
+  pruned: string[];
+}
+
+const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 2000 };
+const RETRYABLE = /stale info|fetch first|non-fast-forward|cannot lock|failed to lock|failed to update ref|incorrect old value|already exists/i;
+
+/**
+ * Publishes the gitops folders of `apps` to the GitOps branch as one commit: built with git
+ * plumbing in a scratch repository from the remote tip, pushed with compare-and-swap
+ * (--force-with-lease on the tip it was built on). When another run moved the branch first, this
+ * run's folders are applied again on the new tip, with backoff, a bounded number of times. If that
+ * other run changed one of the same folders differently, it fails and keeps its commit aside.
+ */
+export async function publishGitops(options: PublishOptions): Promise<PublishResult> {
+  const log = options.log ?? (() => {});
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const remote = await GitopsRemote.open(options);
+  try {
+    const source = options.sourceCommit ?? (await headOf(options.workspaceRoot)) ?? 'unknown';
+    const ours = await hashWorkspaceFolders(remote, options.workspaceRoot, options.apps);
+    const deletedApps = new Map<string, boolean>();
+    let first: TreeSnapshot | undefined;
+    for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
+      const tip = await remote.fetchTip();
+      const published = await remote.snapshot(tip);
+      first ??= published;
+      const pruned = await removedApps(options.workspaceRoot, source, published, options.apps, deletedApps);
+      const scope = [...options.apps, ...pruned];
+      const desired = desiredTree(published, ours, scope);
+      const changes = folderChanges(published, desired, scope);
+      if (changes.length === 0) {
+        log(`${remote.branch} at ${short(tip)} already has this content: nothing to publish`);
+        return { status: 'unchanged', commit: tip, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned: [] };
+      }
+      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source), options.config.author);
+      const conflicts = attempt > 1 ? conflictingFolders(first, published, desired, changes) : [];
+      if (conflicts.length > 0) throw await conflictError(remote, commit, conflicts, tip);
+      await options.beforePush?.(attempt);
+      const push = await remote.git.run(
+        ['push', '--porcelain', '--no-verify', `--force-with-lease=${remote.ref}:${tip ?? ''}`, remote.url, `${commit}:${remote.ref}`],
+        { allowFailure: true },
+      );
+      if (push.ok) {
+        log(`published ${short(commit)} to ${remote.branch} (${remote.displayUrl})${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
+        return { status: 'published', commit, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned };
+      }
+      const reason = rejection(push.stdout, remote.ref);
+      if (!reason || !RETRYABLE.test(reason)) {
+        throw new MaydayError({
+          severity: 'error',
+          file: 'platform/gitops.yaml',
+          field: 'repository',
+          rule: 'gitops-push',
+          message: `pushing to ${remote.branch} at ${remote.displayUrl} failed: ${reason ?? push.stderr.trim().split('\n').pop()}`,
+          hint: 'check the repository URL, the branch protection and the credentials (credentials.tokenEnv)',
+        });
+      }
+      log(`${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`);
+      await sleep(jitter(backoff, attempt));
+    }
+    throw new MaydayError({
+      severity: 'error',
+      file: 'platform/gitops.yaml',
+      field: 'attempts',
+      rule: 'gitops-push',
+      message: `${remote.branch} kept moving: gave up after ${options.config.attempts} attempts; nothing of this run was published`,
+      hint: 'run push again, or raise attempts in platform/gitops.yaml',
+    });
+  } finally {
+    remote.close();
+  }
+}
+
+/** Blob ids of every *.yaml file of the apps' gitops folders on disk, written into the scratch repository. */
+async function hashWorkspaceFolders(remote: GitopsRemote, workspaceRoot: string, apps: readonly string[]): Promise<Map<string, string>> {
+  const gitopsRoot = join(workspaceRoot, GITOPS_DIR);
+  const envs = existsSync(gitopsRoot) ? readdirSync(gitopsRoot).filter((e) => !e.startsWith('.') && statSync(join(gitopsRoot, e)).isDirectory()).sort() : [];
+  const paths: string[] = [];
+  for (const app of apps) {
+    for (const env of envs) {
+      const dir = join(workspaceRoot, gitopsPath(env, app));
+      if (!existsSync(dir)) continue;
+      for (const file of readdirSync(dir).sort()) {
+        if (file.endsWith('.yaml') && statSync(join(dir, file)).isFile()) paths.push(`${gitopsPath(env, app)}/${file}`);
+      }
+    }
+  }
+  if (paths.length === 0) return new Map();
+  const out = await remote.git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.map((p) => join(workspaceRoot, p)).join('\n') + '\n' });
+  const shas = out.split('\n');
+  return new Map(paths.map((p, i) => [p, shas[i]]));
+}
+
+/** gitops/<env>/<app>/<file> → [env, app]; undefined for anything else. */
+function folderOf(path: string): [string, string] | undefined {
+  const parts = path.split('/');
+  return parts.length === 4 && parts[0] === GITOPS_DIR ? [parts[1], parts[2]] : undefined;
+}
+
+/** The published tree with every folder of the apps in scope replaced by this run's version. */
+function desiredTree(published: TreeSnapshot, ours: Map<string, string>, scope: readonly string[]): TreeSnapshot {
+  const inScope = new Set(scope);
+  const desired: TreeSnapshot = new Map();
+  for (const [path, entry] of published) {
+    const folder = folderOf(path);
+    if (!folder || !inScope.has(folder[1])) desired.set(path, entry);
+  }
+  for (const [path, sha] of ours) desired.set(path, { mode: '100644', sha });
+  return desired;
+}
+
+function folderChanges(before: TreeSnapshot, after: TreeSnapshot, scope: readonly string[]): FolderChange[] {
+  const inScope = new Set(scope);
+  const byFolder = new Map<string, FolderChange>();
+  const touch = (path: string): FolderChange | undefined => {
+    const folder = folderOf(path);
+    if (!folder || !inScope.has(folder[1])) return undefined;
+    const key = gitopsPath(folder[0], folder[1]);
+    let change = byFolder.get(key);
+    if (!change) {
+      change = { app: folder[1], env: folder[0], path: key, status: 'updated', added: [], changed: [], removed: [] };
+      byFolder.set(key, change);
+    }
+    return change;
+  };
+  for (const [path, entry] of after) {
+    const old = before.get(path);
+    if (old && old.sha === entry.sha && old.mode === entry.mode) continue;
+    touch(path)?.[old ? 'changed' : 'added'].push(path.split('/')[3]);
+  }
+  for (const path of before.keys()) if (!after.has(path)) touch(path)?.removed.push(path.split('/')[3]);
+  const changes = [...byFolder.values()].sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+  for (const change of changes) {
+    const existedBefore = [...before.keys()].some((p) => p.startsWith(`${change.path}/`));
+    const existsAfter = [...after.keys()].some((p) => p.startsWith(`${change.path}/`));
+    change.status = !existedBefore ? 'created' : !existsAfter ? 'removed' : 'updated';
+  }
+  return changes;
+}
+
+/** Folders this run writes that another run changed since this run first looked, to something else. */
+function conflictingFolders(first: TreeSnapshot, now: TreeSnapshot, desired: TreeSnapshot, changes: readonly FolderChange[]): FolderChange[] {
+  return changes.filter((change) => !sameFolder(first, now, change.path) && !sameFolder(now, desired, change.path));
+}
+
+function sameFolder(a: TreeSnapshot, b: TreeSnapshot, folder: string): boolean {
+  const entries = (s: TreeSnapshot) =>
+    [...s]
+      .filter(([p]) => p.startsWith(`${folder}/`))
+      .map(([p, e]: [string, TreeEntry]) => `${p} ${e.mode} ${e.sha}`)
+      .sort()
+      .join('\n');
+  return entries(a) === entries(b);
+}
+
+/** A commit of `desired` on top of `tip`, built on a private index with read-tree/update-index/write-tree/commit-tree. */
+async function buildCommit(
+  remote: GitopsRemote,
+  tip: string | undefined,
+  published: TreeSnapshot,
+  desired: TreeSnapshot,
+  message: string,
+  author: { name: string; email: string },
+): Promise<string> {
+  const env = {
+    GIT_INDEX_FILE: join(remote.scratch, 'index'),
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
+  await remote.git.run(tip ? ['read-tree', tip] : ['read-tree', '--empty'], { env });
+  const records: string[] = [];
+  for (const path of published.keys()) if (!desired.has(path)) records.push(`0 ${'0'.repeat(40)}\t${path}`);
+  for (const [path, entry] of desired) {
+    const old = published.get(path);
+    if (!old || old.sha !== entry.sha || old.mode !== entry.mode) records.push(`${entry.mode} ${entry.sha}\t${path}`);
+  }
+  await remote.git.run(['update-index', '-z', '--index-info'], { env, input: records.map((r) => `${r}\0`).join('') });
+  const tree = await remote.git.text(['write-tree'], { env });
+  return remote.git.text(['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { env, input: message });
+}
+
+export function commitMessage(changes: readonly FolderChange[], source: string): string {
+  const apps = [...new Set(changes.map((c) => c.app))].sort();
+  const envs = [...new Set(changes.map((c) => c.env))].sort();
+  const width = Math.max(...changes.map((c) => c.path.length));
+  const lines = changes.map((c) => `  ${c.path.padEnd(width)}  ${describeChange(c)}`);
+  return [
+    `gitops: ${apps.join(', ')} from ${short(source)}`,
+    '',
+    ...lines,
+    '',
+    `Apps: ${apps.join(', ')}`,
+    `Envs: ${envs.join(', ')}`,
+    `Source-Commit: ${source}`,
+    '',
+  ].join('\n');
+}
+
+export function describeChange(c: FolderChange): string {
+  const counts = [c.added.length && `${c.added.length} added`, c.changed.length && `${c.changed.length} changed`, c.removed.length && `${c.removed.length} removed`].filter(Boolean);
+  return `${c.status}: ${counts.join(', ')}`;
+}
+
+/** The reason in `git push --porcelain` output when our ref was refused. */
+function rejection(porcelain: string, ref: string): string | undefined {
+  const line = porcelain.split('\n').find((l) => l.startsWith('!') && l.includes(`:${ref}`));
+  return line ? line.split('\t').slice(2).join(' ').trim() : undefined;
+}
+
+/**
+ * Apps whose folders are published but whose apps/<app>/ this source has deleted: removed in the
+ * same commit. An app missing only because this checkout predates it is left alone.
+ */
+async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], cache: Map<string, boolean>): Promise<string[]> {
+  if (source === 'unknown') return [];
+  const publishedApps = new Set([...published.keys()].map(folderOf).filter((f) => f !== undefined).map((f) => f[1]));
+  const removed: string[] = [];
+  for (const app of [...publishedApps].sort()) {
+    if (apps.includes(app) || existsSync(join(workspaceRoot, appValuesFile(app)))) continue;
+    if (!cache.has(app)) {
+      const log = await execa('git', ['-C', workspaceRoot, 'log', '-1', '--format=%H', '--diff-filter=D', source, '--', appValuesFile(app)], { reject: false });
+      cache.set(app, log.exitCode === 0 && log.stdout.trim() !== '');
+    }
+    if (cache.get(app)) removed.push(app);
+  }
+  return removed;
+}
+
+async function conflictError(remote: GitopsRemote, commit: string, conflicts: readonly FolderChange[], tip: string | undefined): Promise<MaydayError> {
+  // keep this run's commit on the remote, outside any branch, so neither side is lost
+  const keptRef = `refs/mayday/conflicts/${remote.branch}/${commit}`;
+  const kept = await remote.git.run(['push', '--quiet', '--no-verify', remote.url, `${commit}:${keptRef}`], { allowFailure: true });
+  const where = kept.ok ? `this run's version is kept on the remote as ${keptRef}` : `this run's version could not be kept on the remote (${kept.stderr.trim()})`;
+  return new MaydayError(
+    conflicts.map(
+      (c): Diagnostic => ({
+        severity: 'error',
+        file: c.path,
+        rule: 'gitops-conflict',
+        field: `${c.app} (${c.env})`,
+        message: `another run published ${c.app} in ${c.env} while this one was publishing, with different content; ${remote.branch} keeps that version (${short(tip)})`,
+        hint: `${where}; render again from the newer source and push, or compare with \`git diff ${short(tip)} ${short(commit)}\``,
+      }),
+    ),
+  );
+}
+
+async function headOf(workspaceRoot: string): Promise<string | undefined> {
+  const result = await execa('git', ['-C', workspaceRoot, 'rev-parse', '--verify', '-q', 'HEAD'], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+function jitter(backoff: { baseMs: number; maxMs: number }, attempt: number): number {
+  const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempt - 1));
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const short = (sha: string | undefined) => (sha ? sha.slice(0, 7) : 'none');

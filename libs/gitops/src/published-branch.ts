@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { GITOPS_DIR } from '@mayday/spec';
+import { Git } from './git.ts';
+import type { GitopsConfig } from './gitops-config.ts';
+
+/** A file of a git tree: its mode and blob id. */
+export interface TreeEntry {
+  mode: string;
+  sha: string;
+}
+
+/** Repository path → entry, for everything under gitops/. */
+export type TreeSnapshot = Map<string, TreeEntry>;
+
+export interface RemoteOptions {
+  workspaceRoot: string;
+  config: GitopsConfig;
+  /** Publish to or compare with this repository instead of gitops.yaml's (a fork, a test remote). */
+  remote?: string;
+  branch?: string;
+  /** Where a token named by gitops.yaml's credentials.tokenEnv is read (default: process.env). */
+  environment?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The GitOps branch as seen from a private scratch repository in a temp folder: fetching,
+ * building and pushing happen there, so the user's working tree, index and refs are never
+ * touched and concurrent runs never share an index or a lock.
+ */
+export class GitopsRemote {
+  readonly git: Git;
+  readonly url: string;
+  readonly branch: string;
+  readonly scratch: string;
+  /** The URL as it may appear in logs. */
+  readonly displayUrl: string;
+
+  private constructor(git: Git, url: string, branch: string, scratch: string) {
+    this.git = git;
+    this.url = url;
+    this.branch = branch;
+    this.scratch = scratch;
+    this.displayUrl = git.redact(url);
+  }
+
+  static async open(options: RemoteOptions): Promise<GitopsRemote> {
+    const { config } = options;
+    const url = options.remote ?? (config.mode === 'commit' ? pathToFileURL(resolve(options.workspaceRoot)).href : config.repository);
+    const scratch = mkdtempSync(join(tmpdir(), 'mayday-gitops-'));
+    const gitDir = join(scratch, 'repo.git');
+    await execa('git', ['init', '--bare', '--quiet', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' } });
+    const token = config.credentials ? options.environment?.[config.credentials.tokenEnv] ?? process.env[config.credentials.tokenEnv] : undefined;
+    const secrets: string[] = [];
+    let auth: Record<string, string> = {};
+    if (token && config.credentials) {
+      const basic = Buffer.from(`${config.credentials.username}:${token}`).toString('base64');
+      secrets.push(token, basic);
+      // a header through the environment: the token is never in argv, a URL, a file or a log
+      auth = { 'http.extraHeader': `Authorization: Basic ${basic}` };
+    }
+    const password = passwordOf(url);
+    if (password) secrets.push(password);
+    const git = new Git(gitDir, { config: auth, secrets });
+    return new GitopsRemote(git, url, options.branch ?? config.branch, scratch);
+  }
+
+  get ref(): string {
+    return `refs/heads/${this.branch}`;
+  }
+
+  /** Fetches the branch tip (only the tip: its history is not needed); undefined when the branch does not exist yet. */
+  async fetchTip(): Promise<string | undefined> {
+    const local = `refs/remotes/published/${this.branch}`;
+    const result = await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', this.url, `+${this.ref}:${local}`], { allowFailure: true });
+    if (!result.ok) {
+      if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
+      throw new Error(`cannot fetch ${this.branch} from ${this.displayUrl}: ${result.stderr.trim()}`);
+    }
+    return this.git.text(['rev-parse', '--verify', `${local}^{commit}`]);
+  }
+
+  /** Every file under gitops/ in a commit. */
+  async snapshot(commit: string | undefined): Promise<TreeSnapshot> {
+    const snapshot: TreeSnapshot = new Map();
+    if (!commit) return snapshot;
+    const out = await this.git.text(['ls-tree', '-r', '-z', '--full-tree', commit, '--', GITOPS_DIR]);
+    for (const record of out.split('\0')) {
+      if (!record) continue;
+      const tab = record.indexOf('\t');
+      const [mode, , sha] = record.slice(0, tab).split(' ');
+      snapshot.set(record.slice(tab + 1), { mode, sha });
+    }
+    return snapshot;
+  }
+
+  /** Blob contents by id, in one `cat-file --batch`. */
+  async readBlobs(shas: Iterable<string>): Promise<Map<string, string>> {
+    const wanted = [...new Set(shas)];
+    const contents = new Map<string, string>();
+    if (wanted.length === 0) return contents;
+    const { bytes } = await this.git.run(['cat-file', '--batch'], { input: wanted.join('\n') + '\n', binary: true });
+    let at = 0;
+    const data = bytes ?? Buffer.alloc(0);
+    for (const sha of wanted) {
+      const headerEnd = data.indexOf(0x0a, at);
+      const [, , size] = data.subarray(at, headerEnd).toString('utf8').split(' ');
+      const start = headerEnd + 1;
+      const end = start + Number(size);
+      contents.set(sha, data.subarray(start, end).toString('utf8'));
+      at = end + 1;
+    }
+    return contents;
+  }
+
+  close(): void {
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
