@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from '@jest/globals';
 import type { KubernetesObject } from '@mayday/render';
+import { appNamespaceLabels, evaluatePolicies, loadPolicies, manifestSchemas } from '@mayday/policy';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { modelProblems } from './model-validation.ts';
 import {
@@ -13,6 +14,7 @@ import {
   STRATEGIES,
   type RenderedCase,
   type StrategyType,
+  WORKSPACE_ROOT,
 } from './chart-fixtures.ts';
 
 /** Feature variants every strategy × env × preset is rendered with. */
@@ -101,6 +103,34 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
   it('emits only objects that pass their published schemas (kubernetes-models, Argo Rollouts, Gateway API, Prometheus Operator, ESO, Sealed Secrets)', () => {
     const problems = combinations.flatMap((c) => rendered.get(c.name)!.objects.map(modelProblems).filter(Boolean).map((p) => `${c.name}: ${p}`));
     expect(problems).toEqual([]);
+  });
+
+  it('passes the strict Kubernetes and CRD schemas and every platform admission policy of its env', async () => {
+    const policies = loadPolicies(WORKSPACE_ROOT);
+    const problems: string[] = [];
+    for (const c of combinations) {
+      const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
+      const { objects, namespace } = rendered.get(c.name)!;
+      const namespaceObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) } };
+      for (const object of objects as unknown as Record<string, any>[]) {
+        for (const issue of await manifestSchemas(env.kubernetesVersion).validate(object)) problems.push(`${c.name}: ${object.kind}/${object.metadata.name} ${issue.path.join('.')}: ${issue.message}`);
+        for (const finding of evaluatePolicies(policies, { object, namespace, namespaceObject, clusterObjects: objects as unknown as Record<string, unknown>[] })) {
+          problems.push(`${c.name}: ${object.kind}/${object.metadata.name} ${finding.policy} (${finding.severity}): ${finding.message}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+
+    // The same checks do catch a broken pod: a misspelt field and a privilege escalation.
+    const c = combinations.find((x) => x.strategy === 'canary' && x.env === 'prd')!;
+    const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
+    const { objects, namespace } = rendered.get(c.name)!;
+    const rollout = structuredClone(one(objects, 'Rollout'));
+    rollout.spec.template.spec.containers[0].imagee = 'x';
+    rollout.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    const namespaceObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) } };
+    expect((await manifestSchemas(env.kubernetesVersion).validate(rollout)).map((i) => i.path.join('.'))).toContain('spec.template.spec.containers.0.imagee');
+    expect(evaluatePolicies(policies, { object: rollout, namespace, namespaceObject, clusterObjects: [] }).length).toBeGreaterThan(0);
   });
 
   it('emits a Deployment for rolling and a Rollout otherwise, never both, and the matching extra Service', () => {
