@@ -59,7 +59,6 @@ export const validatingAdmissionPolicySchema = z
               message: z.string().optional(),
               messageExpression: z.string().optional(),
               reason: z.string().optional(),
-              fieldPath: z.string().optional(),
             }).loose(),
           )
           .default([]),
@@ -201,8 +200,12 @@ function parseOrThrow<T extends z.ZodType>(schema: T, object: unknown, file: str
   );
 }
 
+/** Annotation naming, per validation and in order, the field a failure points at (v1 validations have no field). */
+export const FIELD_PATHS_ANNOTATION = 'mayday.dev/field-paths';
+
 function compilePolicy(policy: ValidatingAdmissionPolicy, file: string, line: number): CompiledPolicy {
   const at = (field: string) => ({ file, line, field });
+  const fieldPaths = (policy.metadata.annotations?.[FIELD_PATHS_ANNOTATION] ?? '').split(',').map((p) => p.trim());
   return {
     policy,
     file,
@@ -215,7 +218,7 @@ function compilePolicy(policy: ValidatingAdmissionPolicy, file: string, line: nu
       message: v.message,
       messageProgram: v.messageExpression ? compileCel(v.messageExpression, at(`spec.validations[${i}].messageExpression`)) : undefined,
       reason: v.reason,
-      fieldPath: v.fieldPath,
+      fieldPath: fieldPaths[i] || undefined,
     })),
   };
 }

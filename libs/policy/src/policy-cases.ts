@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { MaydayError } from '@mayday/spec';
+import { evaluatePolicies, loadPolicyText, POLICIES_DIR, type PolicySet } from './admission-policy.ts';
+import { isClusterScoped } from './resource-scope.ts';
+
+/** The app every policy case is admitted for: namespace `shop-stg` (baseline) or `shop-prd` (strict). */
+export const CASE_APP = 'shop';
+const ENV_OF_PROFILE = { baseline: 'stg', strict: 'prd' } as const;
+
+const kubernetesObject = z.object({ apiVersion: z.string(), kind: z.string(), metadata: z.object({ name: z.string() }).loose() }).loose();
+
+const policyCase = z.strictObject({
+  name: z.string(),
+  profile: z.enum(['baseline', 'strict']),
+  /** The object, or a JSON merge patch (RFC 7386) over the file's `base`. */
+  object: kubernetesObject.optional(),
+  patch: z.record(z.string(), z.unknown()).optional(),
+  /** Other objects in the cluster (where params such as PodDisruptionBudgets are found). */
+  clusterObjects: z.array(kubernetesObject).default([]),
+  /** The findings expected from this file's policies: policy name → severity. `{}` means admitted cleanly. */
+  expect: z.record(z.string(), z.enum(['error', 'warning', 'info'])),
+});
+
+export const policyCasesFileSchema = z.strictObject({
+  base: kubernetesObject.optional(),
+  cases: z.array(policyCase).min(2, 'give each policy file at least one passing and one failing case'),
+});
+
+export type PolicyCase = z.infer<typeof policyCase>;
+
+export interface PolicyCaseResult {
+  file: string;
+  policyFile: string;
+  name: string;
+  expected: Record<string, string>;
+  actual: Record<string, string>;
+  messages: string[];
+}
+
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+/** Runs tests/<file>.yaml against <file>.yaml alone, so each file proves its own policies. */
+export function runPolicyCases(workspaceRoot: string, policyFile: string): PolicyCaseResult[] {
+  const casesFile = `${POLICIES_DIR}/tests/${policyFile}`;
+  if (!existsSync(join(workspaceRoot, casesFile))) {
+    throw new MaydayError({ severity: 'error', file: `${POLICIES_DIR}/${policyFile}`, rule: 'policy-tests', message: `has no test cases`, hint: `add ${casesFile} with a passing and a failing case per policy` });
+  }
+  const set: PolicySet = { policies: new Map(), bindings: [], documents: [] };
+  loadPolicyText(set, `${POLICIES_DIR}/${policyFile}`, readFileSync(join(workspaceRoot, POLICIES_DIR, policyFile), 'utf8'));
+  const parsed = policyCasesFileSchema.parse(parse(readFileSync(join(workspaceRoot, casesFile), 'utf8')));
+  return parsed.cases.map((c) => {
+    const object = (c.object ?? mergePatch(parsed.base, c.patch ?? {})) as Record<string, unknown>;
+    const env = ENV_OF_PROFILE[c.profile];
+    const appNamespace = `${CASE_APP}-${env}`;
+    const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
+    const namespace = clusterScoped ? '' : (((object.metadata as { namespace?: string }).namespace) ?? appNamespace);
+    const labels = namespace === appNamespace
+      ? { 'kubernetes.io/metadata.name': namespace, 'mayday.dev/app': CASE_APP, 'mayday.dev/env': env, 'mayday.dev/policy-profile': c.profile }
+      : { 'kubernetes.io/metadata.name': namespace };
+    const findings = evaluatePolicies(set, {
+      object,
+      namespace,
+      namespaceObject: clusterScoped ? undefined : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+      clusterObjects: c.clusterObjects.map((o) => ({ ...o, metadata: { namespace: appNamespace, ...o.metadata } })),
+    });
+    const actual: Record<string, string> = {};
+    for (const f of findings) actual[f.policy] = f.severity === 'error' || actual[f.policy] === 'error' ? 'error' : f.severity;
+    return { file: casesFile, policyFile, name: c.name, expected: c.expect, actual, messages: findings.map((f) => `${f.policy}: ${f.message}`) };
+  });
+}
+
+export function policyFiles(workspaceRoot: string): string[] {
+  return readdirSync(join(workspaceRoot, POLICIES_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+}
