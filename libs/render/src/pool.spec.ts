@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { runPool } from './pool.ts';
+import { limitConcurrency, runPool } from './pool.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,5 +32,23 @@ describe('runPool', () => {
   it('treats a limit below 1 as 1 and an empty list as nothing to do', async () => {
     expect(await runPool([1, 2], 0, async (n) => n * 2)).toEqual([2, 4]);
     expect(await runPool([], 4, async () => 1)).toEqual([]);
+  });
+});
+
+describe('limitConcurrency', () => {
+  it('holds every caller to one shared limit and lets the waiting ones in as calls finish, even after failures', async () => {
+    let running = 0;
+    let most = 0;
+    const limited = limitConcurrency(2, async (ms: number) => {
+      running++;
+      most = Math.max(most, running);
+      await tick(ms);
+      running--;
+      if (ms === 7) throw new Error('seven');
+      return ms;
+    });
+    const settled = await Promise.allSettled([limited(20), limited(7), limited(5), limited(1), limited(3)]);
+    expect(most).toBe(2);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([20, 'seven', 5, 1, 3]);
   });
 });
