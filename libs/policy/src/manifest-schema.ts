@@ -6,7 +6,6 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { closest, MaydayError } from '@mayday/spec';
 import { strictSchema } from './strict-schema.ts';
-import { KUBERNETES_SCHEMA_DIR } from './vendor-kubernetes-schema.ts';
 
 /** One schema violation in a rendered object, at a field path such as `spec.template.spec.containers[0].imagee`. */
 export interface SchemaIssue {
@@ -16,6 +15,9 @@ export interface SchemaIssue {
   kind: string;
   hint?: string;
 }
+
+/** The vendored Kubernetes OpenAPI definitions, one file per minor version (see vendor-kubernetes-schema.ts). */
+export const KUBERNETES_SCHEMA_DIR = join(import.meta.dirname, '../schemas/kubernetes');
 
 type ObjectValidator = (object: unknown) => SchemaIssue[];
 

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
+import { KUBERNETES_SCHEMA_DIR } from './manifest-schema.ts';
 
-export const KUBERNETES_SCHEMA_DIR = join(import.meta.dirname, '../schemas/kubernetes');
 
 function withoutDescriptions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDescriptions);
@@ -44,5 +44,8 @@ if (process.argv[1] === import.meta.filename) {
     console.error('usage: node libs/policy/src/vendor-kubernetes-schema.ts <kubernetes_validate-*.whl> <1.x.y>');
     process.exit(2);
   }
-  await main(wheel, version);
+  main(wheel, version).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

@@ -19,6 +19,28 @@ export const RENDER_INPUTS = [
   { runtime: 'bash tools/toolchain/helm-version.sh' },
 ];
 
+/** What `lint` reads besides the render inputs: the policies, the app's waivers and the vendored schemas. */
+export const LINT_INPUTS = [
+  ...RENDER_INPUTS,
+  '{workspaceRoot}/platform/policies/**/*',
+  '{projectRoot}/policy-waivers.yaml',
+  '{workspaceRoot}/libs/policy/src/**/*.ts',
+  '{workspaceRoot}/libs/policy/schemas/**/*',
+  {
+    externalDependencies: [
+      '@bufbuild/cel',
+      'ajv',
+      'zod',
+      '@kubernetes-models/gateway-api',
+      '@kubernetes-models/argo-rollouts',
+      '@kubernetes-models/argo-cd',
+      '@kubernetes-models/prometheus-operator',
+      '@kubernetes-models/external-secrets',
+      '@kubernetes-models/sealed-secrets',
+    ],
+  },
+];
+
 export function appTargets(app: string, envs: readonly string[], options: MaydayPluginOptions): Record<string, TargetConfiguration> {
   return {
     [options.renderTargetName ?? 'render']: {
@@ -29,6 +51,16 @@ export function appTargets(app: string, envs: readonly string[], options: Mayday
       metadata: {
         description: `Render ${app} for every env (${envs.join(', ')}) with real Helm into gitops/<env>/${app}/`,
         technologies: ['helm'],
+      },
+    },
+    lint: {
+      executor: 'mayday:lint',
+      cache: true,
+      inputs: LINT_INPUTS,
+      outputs: [],
+      metadata: {
+        description: `Lint ${app} in every env: values, strict Kubernetes schemas and platform/policies (renders in memory, writes nothing)`,
+        technologies: ['helm', 'kubernetes'],
       },
     },
   };
