@@ -26,8 +26,9 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     autoscaling: { enabled: false },
     replicas: 2,
   },
-  'no route, metrics port, ServiceMonitor, secrets': {
+  'no route, metrics port, ServiceMonitor, secrets, analysis': {
     route: { type: 'none' },
+    strategy: { analysis: { enabled: true } },
     metrics: { port: 9090, serviceMonitor: { enabled: true } },
     secrets: [
       { name: 'db', data: [{ key: 'DATABASE_URL', remoteKey: 'payments/db', property: 'url' }] },
@@ -137,12 +138,13 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     for (const c of combinations) {
       const { objects } = rendered.get(c.name)!;
       const services = byKind(objects, 'Service').map((s) => s.metadata.name).sort();
+      const metricsService = c.variant.includes('ServiceMonitor') ? ['checkout-metrics'] : [];
       if (c.strategy === 'rolling') {
         expect([byKind(objects, 'Deployment').length, byKind(objects, 'Rollout').length]).toEqual([1, 0]);
         expect(services).toEqual(['checkout']);
       } else {
         expect([byKind(objects, 'Deployment').length, byKind(objects, 'Rollout').length]).toEqual([0, 1]);
-        expect(services).toEqual(c.strategy === 'canary' ? ['checkout', 'checkout-canary'] : ['checkout', 'checkout-preview']);
+        expect(services).toEqual([...(c.strategy === 'canary' ? ['checkout', 'checkout-canary'] : ['checkout']), ...metricsService, ...(c.strategy === 'blueGreen' ? ['checkout-preview'] : [])]);
       }
     }
   });
@@ -200,7 +202,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     }
   });
 
-  it('queries Prometheus for the success rate of the Service under test when analysis is on', () => {
+  it("queries Prometheus for the success rate of the new revision's pods when analysis is on", () => {
     for (const c of combinations.filter((c) => c.strategy !== 'rolling')) {
       const { objects } = rendered.get(c.name)!;
       const templates = byKind(objects, 'AnalysisTemplate');
@@ -209,12 +211,17 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       if (!analysisOn) continue;
       const metric = templates[0].spec.metrics[0];
       expect(metric.provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc:9090');
-      expect(metric.provider.prometheus.query).toContain('service="{{args.service}}"');
-      expect(metric.provider.prometheus.query).toContain('code!~"5.."');
+      expect(metric.provider.prometheus.query).toBe(
+        'sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{args.pod-template-hash}}",code!~"5.."}[2m]))' +
+          ' / sum(rate(http_requests_total{namespace="{{args.namespace}}",rollouts_pod_template_hash="{{args.pod-template-hash}}"}[2m]))',
+      );
       expect(metric.successCondition).toMatch(/result\[0\] >= 0\.9/);
       const strategy = one(objects, 'Rollout').spec.strategy;
       const args = (strategy.canary?.analysis ?? strategy.blueGreen?.prePromotionAnalysis).args;
-      expect(args.find((a: any) => a.name === 'service').value).toBe(c.strategy === 'canary' ? 'checkout-canary' : 'checkout-preview');
+      expect(args).toEqual([
+        { name: 'namespace', value: `checkout-${c.env}` },
+        { name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+      ]);
     }
   });
 
@@ -280,12 +287,15 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     }
   });
 
-  it('scrapes a separate metrics port through the stable Service only, and lets Prometheus in through the NetworkPolicy', () => {
+  it('scrapes every pod of every revision through one Service, and lets Prometheus in through the NetworkPolicy', () => {
     for (const c of combinations.filter((c) => c.variant.includes('ServiceMonitor'))) {
       const { objects } = rendered.get(c.name)!;
       const monitor = one(objects, 'ServiceMonitor');
       expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
-      expect(monitor.spec.selector.matchLabels['mayday.dev/service-role']).toBe('stable');
+      const scraped = byKind(objects, 'Service').filter((s) => s.metadata.labels['mayday.dev/scrape'] === 'true').map((s) => s.metadata.name);
+      // Argo Rollouts pins the stable/canary/active/preview Services to one revision, so Rollouts get their own.
+      expect(scraped).toEqual([c.strategy === 'rolling' ? 'checkout' : 'checkout-metrics']);
+      expect(monitor.spec.podTargetLabels).toEqual(c.strategy === 'rolling' ? undefined : ['rollouts-pod-template-hash']);
       const rules = one(objects, 'NetworkPolicy').spec.ingress;
       expect(rules).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] });
     }
@@ -308,7 +318,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
 describe('renderedAppProblems (the consistency walk itself)', () => {
   let canary: KubernetesObject[];
   beforeAll(() => {
-    canary = rendered.get(combinations.find((c) => c.strategy === 'canary' && c.env === 'prd' && c.variant === 'gateway canary with analysis, memory HPA, metrics off')!.name)!.objects;
+    canary = rendered.get(combinations.find((c) => c.strategy === 'canary' && c.env === 'prd' && c.variant.includes('ServiceMonitor'))!.name)!.objects;
   });
   const broken = (change: (objects: any[]) => void): string[] => {
     const copy = structuredClone(canary) as any[];
@@ -330,6 +340,7 @@ describe('renderedAppProblems (the consistency walk itself)', () => {
     ['a plaintext Secret', (o: any[]) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'checkout-prd' } }), /plaintext Secret/],
     ['an object in another namespace', (o: any[]) => (o[0].metadata.namespace = 'default'), /namespace "default"/],
     ['a second workload', (o: any[]) => o.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'checkout-prd' } }), /exactly one Deployment or Rollout/],
+    ['a ServiceMonitor scraping a Service Argo Rollouts pins', (o: any[]) => (o.find((x) => x.kind === 'ServiceMonitor').spec.selector.matchLabels = { 'mayday.dev/service-role': 'stable' }), /Argo Rollouts pins to one revision/],
     ['replicas on a workload an HPA scales', (o: any[]) => (o.find((x) => x.kind === 'Rollout').spec.replicas = 3), /HPA scales it/],
   ])('reports %s', (_name, change, expected) => {
     expect(broken(change).join('\n')).toMatch(expected);

@@ -80,7 +80,7 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
     }
   }
 
-  if (workload.kind === 'Rollout') checkRollout(workload, { named, say, servicePort });
+  const pinned = workload.kind === 'Rollout' ? checkRollout(workload, { named, say, servicePort }) : [];
 
   for (const route of byKind('HTTPRoute')) {
     for (const rule of route.spec?.rules ?? []) {
@@ -103,7 +103,10 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   for (const monitor of byKind('ServiceMonitor')) {
     const selector: Record<string, string> = monitor.spec?.selector?.matchLabels ?? {};
     const services = byKind('Service').filter((s) => Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v));
-    if (services.length !== 1) say(monitor, `selects ${services.length} Services; it should scrape exactly the stable one`);
+    if (services.length !== 1) say(monitor, `selects ${services.length} Services; it should scrape exactly one`);
+    for (const service of services) {
+      if (pinned.includes(service.metadata.name)) say(monitor, `scrapes through Service ${service.metadata.name}, which Argo Rollouts pins to one revision: the other pods would go unscraped`);
+    }
     for (const endpoint of monitor.spec?.endpoints ?? []) {
       for (const service of services) if (!servicePort(service.metadata.name, endpoint.port)) say(monitor, `endpoint port ${endpoint.port} is not a port of Service ${service.metadata.name}`);
     }
@@ -127,7 +130,8 @@ interface Lookups {
   servicePort(service: string, port: unknown): boolean;
 }
 
-function checkRollout(rollout: Json, { named, say }: Lookups): void {
+/** Checks a Rollout's references; returns the Services whose selectors Argo Rollouts pins to one revision. */
+function checkRollout(rollout: Json, { named, say }: Lookups): string[] {
   const { canary, blueGreen } = rollout.spec?.strategy ?? {};
   const services: [string, string | undefined][] = canary
     ? [['stableService', canary.stableService], ['canaryService', canary.canaryService]]
@@ -152,9 +156,7 @@ function checkRollout(rollout: Json, { named, say }: Lookups): void {
       }
       const given = new Set((analysis.args ?? []).map((a: Json) => a.name));
       for (const arg of template.spec?.args ?? []) if (arg.value === undefined && !given.has(arg.name)) say(rollout, `analysis does not pass argument ${arg.name} that ${ref.templateName} needs`);
-      for (const arg of analysis.args ?? []) {
-        if (arg.name === 'service' && !named('Service', arg.value)) say(rollout, `analysis measures Service ${arg.value}, which is not emitted`);
-      }
     }
   }
+  return services.map(([, name]) => name).filter((name): name is string => !!name);
 }

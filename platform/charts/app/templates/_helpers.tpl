@@ -107,3 +107,7 @@ labels:
 annotations:
   argocd.argoproj.io/sync-wave: "-1"
 {{- end -}}
+
+{{- define "app.serviceMonitorEnabled" -}}
+{{- if and .Values.metrics.enabled .Values.metrics.serviceMonitor.enabled -}}true{{- end -}}
+{{- end -}}

@@ -49,15 +49,16 @@ autoPromotionEnabled: false
 {{- printf "%s-success-rate" (include "app.name" .) -}}
 {{- end -}}
 
-{{/* The analysis a Rollout runs against the AnalysisTemplate, with the Service it measures. */}}
+{{/* The analysis a Rollout runs: the AnalysisTemplate measures the new revision's pods (by pod-template hash). */}}
 {{- define "app.rolloutAnalysis" -}}
 templates:
-  - templateName: {{ include "app.analysisTemplateName" .root }}
+  - templateName: {{ include "app.analysisTemplateName" . }}
 args:
-  - name: service
-    value: {{ .service }}
   - name: namespace
-    value: {{ .root.Release.Namespace }}
+    value: {{ .Release.Namespace }}
+  - name: pod-template-hash
+    valueFrom:
+      podTemplateHashValue: Latest
 {{- end -}}
 
 {{/* Canary traffic goes through the app's HTTPRoute (Argo Rollouts' Gateway API plugin) when it has one. */}}
