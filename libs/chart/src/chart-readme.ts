@@ -22,7 +22,8 @@ Every app is rendered from this chart by \`nx run <app>:render\`; an app changes
   (blueGreen: promote after 10 min). manual: stops until \`kubectl argo rollouts promote\`.
   \`strategy.analysis.enabled\` gates them on a Prometheus success-rate AnalysisTemplate.
 - **Services**: \`<app>\` (stable / active), plus \`<app>-canary\` or \`<app>-preview\`; the HTTPRoute carries the
-  canary weights through Argo Rollouts' Gateway API plugin.
+  canary weights through Argo Rollouts' Gateway API plugin. A Rollout with a ServiceMonitor also gets
+  \`<app>-metrics\`, which Argo Rollouts does not pin to one revision, so every pod is scraped.
 - **Observability**: Prometheus annotations and an optional ServiceMonitor, OpenTelemetry variables
   (\`OTEL_SERVICE_NAME\`, \`OTEL_RESOURCE_ATTRIBUTES\` with app, team and env), \`LOG_FORMAT\`/\`LOG_LEVEL\`.
 - **Reliability**: startup/liveness/readiness probes, preStop sleep and grace period, topology spread over
