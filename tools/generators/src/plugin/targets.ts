@@ -63,5 +63,28 @@ export function appTargets(app: string, envs: readonly string[], options: Mayday
         technologies: ['helm', 'kubernetes'],
       },
     },
+    ...gitopsTargets(app),
+  };
+}
+
+/** push and diff talk to the GitOps remote, so they are never cached; Nx batches each into one call per run. */
+function gitopsTargets(app: string): Record<string, TargetConfiguration> {
+  return {
+    push: {
+      executor: 'mayday:push',
+      cache: false,
+      metadata: {
+        description: `Publish gitops/<env>/${app}/ to the GitOps branch of platform/gitops.yaml (one commit per run for all apps)`,
+        technologies: ['git'],
+      },
+    },
+    diff: {
+      executor: 'mayday:diff',
+      cache: false,
+      metadata: {
+        description: `Show what push would change for ${app}, per env, against the published GitOps branch (--format=markdown for a PR comment)`,
+        technologies: ['git'],
+      },
+    },
   };
 }

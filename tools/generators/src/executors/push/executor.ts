@@ -1,0 +1,67 @@
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import pc from 'picocolors';
+import { describeChange, loadGitopsConfig, publishGitops, type PublishResult } from '@mayday/gitops';
+import { formatDiagnostic, isMaydayError } from '@mayday/spec';
+import { runReported } from '../report.ts';
+
+export interface PushExecutorOptions {
+  /** Publish to this repository instead of platform/gitops.yaml's (a fork, a test remote). */
+  remote?: string;
+  /** Publish to this branch instead of platform/gitops.yaml's. */
+  branch?: string;
+}
+
+type TaskResult = { success: boolean; terminalOutput: string; startTime?: number; endTime?: number };
+
+/** `nx run <app>:push`: publishes one app's gitops folders. */
+export default async function pushExecutor(options: PushExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  if (!context.projectName) throw new Error('push runs on a project: use `nx run <app>:push`');
+  const app = context.projectName;
+  return runReported(async () => {
+    const result = await publish(context.root, [app], options, (line) => console.log(line));
+    console.log(report(result));
+    return true;
+  });
+}
+
+/**
+ * `nx affected -t push`: Nx hands every push task of the run to this one call (preferBatch), so the
+ * run makes one commit for all its apps, and its tasks never race each other for the branch.
+ */
+export async function pushBatchExecutor(
+  taskGraph: TaskGraph,
+  inputs: Record<string, PushExecutorOptions>,
+  overrides: PushExecutorOptions,
+  context: ExecutorContext,
+): Promise<Record<string, TaskResult>> {
+  const startTime = Date.now();
+  const tasks = Object.values(taskGraph.tasks);
+  const apps = [...new Set(tasks.map((t) => t.target.project))].sort();
+  const options = { ...(inputs[tasks[0]?.id] ?? {}), ...overrides };
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  let success = true;
+  try {
+    const result = await publish(context.root, apps, options, log);
+    log(report(result));
+  } catch (error) {
+    if (!isMaydayError(error)) throw error;
+    for (const d of error.diagnostics) log(pc.red(formatDiagnostic(d)));
+    success = false;
+  }
+  const terminalOutput = lines.join('\n') + '\n';
+  return Object.fromEntries(tasks.map((t) => [t.id, { success, terminalOutput, startTime, endTime: Date.now() }]));
+}
+
+function publish(root: string, apps: string[], options: PushExecutorOptions, log: (line: string) => void): Promise<PublishResult> {
+  return publishGitops({ workspaceRoot: root, apps, config: loadGitopsConfig(root), remote: options.remote, branch: options.branch, log });
+}
+
+function report(result: PublishResult): string {
+  if (result.status === 'unchanged') return `  ${pc.green('✔')} ${result.branch}: ${pc.dim('nothing to publish')}`;
+  const lines = result.changes.map((c) => `    ${c.path.padEnd(28)} ${describeChange(c)}`);
+  return [`  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`, ...lines].join('\n');
+}
