@@ -123,3 +123,67 @@ export async function branchFiles(bareDir: string, branch = 'gitops'): Promise<M
   for (const path of list.split('\n').filter(Boolean)) files.set(path, await git(bareDir, ['show', `${branch}:${path}`]));
   return files;
 }
+
+/**
+ * `git http-backend` behind a small Node HTTP server on 127.0.0.1 that demands HTTP Basic auth:
+ * the smart HTTP protocol real forges speak, to check that credentials work and never leak.
+ */
+export async function startGitHttpServer(projectRoot: string, credentials: { username: string; password: string }): Promise<{ urlFor(name: string): string; requests: string[]; stop(): Promise<void> }> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const requests: string[] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    requests.push(`${req.method} ${url.pathname}`);
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="mayday-test"' });
+      res.end('authentication required\n');
+      return;
+    }
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_PROJECT_ROOT: projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.replace(/^\?/, ''),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        REMOTE_USER: credentials.username,
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    const chunks: Buffer[] = [];
+    cgi.stdout.on('data', (d: Buffer) => chunks.push(d));
+    cgi.on('close', () => {
+      const out = Buffer.concat(chunks);
+      let split = out.indexOf('\r\n\r\n');
+      let gap = 4;
+      if (split < 0) {
+        split = out.indexOf('\n\n');
+        gap = 2;
+      }
+      const headers: Record<string, string> = {};
+      let status = 200;
+      for (const line of out.subarray(0, split).toString('utf8').split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = Number(value.split(' ')[0]);
+        else if (name) headers[name] = value;
+      }
+      res.writeHead(status, headers);
+      res.end(out.subarray(split + gap));
+    });
+    req.pipe(cgi.stdin);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    urlFor: (name) => `http://127.0.0.1:${port}/${name}`,
+    requests,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
