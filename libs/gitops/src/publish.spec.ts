@@ -160,3 +160,19 @@ describe('publishGitops to a bare repository over file://', () => {
     }
   });
 });
+
+describe('publishGitops refuses', () => {
+  it('an app that exists but has no rendered folder, instead of deleting it from the branch', async () => {
+    const remote = await bareRepository();
+    const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
+    try {
+      await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url) });
+      rmSync(join(ws.root, 'gitops/stg/hello'), { recursive: true });
+      await expect(publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url) })).rejects.toThrow(/hello has no rendered folder in gitops\/.*nx run hello:render/s);
+      expect(await git(remote.dir, ['rev-list', '--count', 'gitops'])).toBe('1');
+    } finally {
+      ws.cleanup();
+      remote.cleanup();
+    }
+  });
+});

@@ -56,6 +56,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
   try {
     const source = options.sourceCommit ?? (await headOf(options.workspaceRoot)) ?? 'unknown';
     const ours = await hashWorkspaceFolders(remote, options.workspaceRoot, options.apps);
+    refuseUnrendered(options.workspaceRoot, options.apps, ours);
     const deletedApps = new Map<string, boolean>();
     let first: TreeSnapshot | undefined;
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
@@ -127,6 +128,22 @@ async function hashWorkspaceFolders(remote: GitopsRemote, workspaceRoot: string,
   const out = await remote.git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.map((p) => join(workspaceRoot, p)).join('\n') + '\n' });
   const shas = out.split('\n');
   return new Map(paths.map((p, i) => [p, shas[i]]));
+}
+
+/** An existing app with no rendered folder would publish as a deletion: almost surely a missing render. */
+function refuseUnrendered(workspaceRoot: string, apps: readonly string[], ours: Map<string, string>): void {
+  const rendered = new Set([...ours.keys()].map((p) => p.split('/')[2]));
+  const missing = apps.filter((app) => !rendered.has(app) && existsSync(join(workspaceRoot, appValuesFile(app))));
+  if (missing.length === 0) return;
+  throw new MaydayError(
+    missing.map((app) => ({
+      severity: 'error' as const,
+      file: `${GITOPS_DIR}/<env>/${app}`,
+      rule: 'gitops-push',
+      message: `${app} has no rendered folder in ${GITOPS_DIR}/, so pushing would delete it from every env`,
+      hint: `run \`nx run ${app}:render\` (and commit gitops/) before pushing; to remove an app, delete apps/${app}/`,
+    })),
+  );
 }
 
 /** gitops/<env>/<app>/<file> → [env, app]; undefined for anything else. */
