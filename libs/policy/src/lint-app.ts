@@ -172,14 +172,14 @@ async function lintAppEnv(context: LintContext, policies: PolicySet, app: string
     for (const finding of evaluatePolicies(policies, { object, namespace: objectNamespace, namespaceObject, clusterObjects: objects })) {
       const path = finding.fieldPath ? parseFieldPath(finding.fieldPath) : [];
       const valuesFields = (policies.policies.get(finding.policy)?.policy.metadata.annotations?.[VALUES_FIELDS_ANNOTATION] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-      const source = extraSource() ?? valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
+      const source = extraSource(path) ?? valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
       add({
         severity: finding.severity,
         file: gitopsFile,
         line: rendered.lineOf(path),
         field: finding.fieldPath,
         rule: finding.policy,
-        message: `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
+        message: finding.message.includes(`${object.kind} ${file.object.metadata.name}`) ? finding.message : `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
         hint: withSource(`policy ${finding.policy} in ${finding.policyFile} (binding ${finding.binding}, ${env.policyProfile} profile)`, source),
         source,
       });

@@ -31,7 +31,8 @@ export function formatLintText(results: readonly AppLintResult[]): string {
   const lines: string[] = [];
   for (const result of results) {
     const findings: LintFinding[] = [...result.findings, ...result.envs.flatMap((e) => e.findings)];
-    for (const f of findings) lines.push(formatDiagnostic(f));
+    // A values file shared by every env gives the same finding once per env: print it once.
+    for (const text of new Set(findings.map((f) => formatDiagnostic(f)))) lines.push(text);
     for (const f of result.envs.flatMap((e) => e.waived)) {
       const where = `${f.waiver!.file}${f.waiver!.line ? `:${f.waiver!.line}` : ''}`;
       lines.push(`${formatDiagnostic({ ...f, severity: 'info', hint: undefined })}\n    ↳ waived in ${f.env} by ${where}: ${f.waiver!.reason}`);
