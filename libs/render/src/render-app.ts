@@ -9,13 +9,13 @@ import {
   MaydayError,
   namespaceFor,
   readValuesSchema,
-  readYamlFile,
   validateValues,
   type Environment,
   type ValuesLayer,
 } from '@mayday/spec';
 import { HelmError, type HelmTemplate, type HelmTemplateRequest } from './helm.ts';
 import { normalizeManifests, type ManifestFile } from './normalize.ts';
+import { readValuesFile } from './values-files.ts';
 
 export interface RenderContext {
   workspaceRoot: string;
@@ -55,8 +55,7 @@ export function appValuesFiles(workspaceRoot: string, app: string, env: string):
  */
 export function loadAppValues(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
   const files = appValuesFiles(workspaceRoot, app, env.name);
-  const chartDefaults = readYamlFile(join(workspaceRoot, CHART_VALUES_FILE), CHART_VALUES_FILE);
-  const layers: ValuesLayer[] = [chartDefaults, ...files.map((file) => readYamlFile(join(workspaceRoot, file), file))].map((source) => ({ source, data: source.data }));
+  const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files].map((file) => readValuesFile(join(workspaceRoot, file), file)).map((source) => ({ source, data: source.data }));
   const platform = { platform: platformValues(env) };
   layers.push({ source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false }, data: platform });
   const diagnostics = validateValues(readValuesSchema(workspaceRoot), layers);
