@@ -45,7 +45,7 @@ const EMBEDDED_CORE_TYPES: Record<string, Record<string, string>> = {
 /** Validates rendered objects strictly against the Kubernetes version's OpenAPI schema and the CRD schemas. */
 export interface ManifestSchemas {
   kubernetesVersion: string;
-  validate(object: { apiVersion?: unknown; kind?: unknown }): Promise<SchemaIssue[]>;
+  validate(object: { apiVersion?: unknown; kind?: unknown; [field: string]: unknown }): Promise<SchemaIssue[]>;
 }
 
 const cache = new Map<string, ManifestSchemas>();
