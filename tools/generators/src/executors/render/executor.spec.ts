@@ -1,0 +1,99 @@
+// The render executor on a real workspace with real Helm: the batch (many apps in one process)
+// must write exactly what the one-app executor writes, and fail only the app that is wrong.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
+import renderExecutor, { renderBatchExecutor, renderParallelism, type RenderTaskResult } from './executor.ts';
+
+let ws: TempWorkspace;
+const APPS = ['cart', 'shop', 'search'];
+
+const writeApp = (app: string, values: string, envValues: Record<string, string> = {}) => {
+  mkdirSync(join(ws.root, 'apps', app), { recursive: true });
+  writeFileSync(join(ws.root, 'apps', app, 'values.yaml'), values);
+  for (const [env, text] of Object.entries(envValues)) writeFileSync(join(ws.root, 'apps', app, `values-${env}.yaml`), text);
+};
+const valuesOf = (app: string, port = 8080) => `team: payments\nimage:\n  repository: ghcr.io/acme/${app}\n  tag: "1.4.2"\nport: ${port}\n`;
+
+const contextFor = (projectName?: string): ExecutorContext =>
+  ({ root: ws.root, cwd: ws.root, isVerbose: false, projectName, nxJsonConfiguration: { parallel: 2 } }) as unknown as ExecutorContext;
+
+const taskGraphOf = (apps: readonly string[]): TaskGraph =>
+  ({
+    roots: apps.map((app) => `${app}:render`),
+    tasks: Object.fromEntries(apps.map((app) => [`${app}:render`, { id: `${app}:render`, target: { project: app, target: 'render' }, overrides: {}, outputs: [] }])),
+    dependencies: Object.fromEntries(apps.map((app) => [`${app}:render`, []])),
+    continuousDependencies: Object.fromEntries(apps.map((app) => [`${app}:render`, []])),
+  }) as unknown as TaskGraph;
+
+async function runBatch(apps: readonly string[]): Promise<Map<string, RenderTaskResult['result']>> {
+  const results = new Map<string, RenderTaskResult['result']>();
+  const inputs = Object.fromEntries(apps.map((app) => [`${app}:render`, {}]));
+  for await (const { task, result } of renderBatchExecutor(taskGraphOf(apps), inputs, {}, contextFor())) results.set(task, result);
+  return results;
+}
+
+const removeGitops = () => rmSync(join(ws.root, 'gitops'), { recursive: true, force: true });
+
+beforeAll(async () => {
+  ws = await createTempWorkspace({ git: false });
+  writeApp('cart', valuesOf('cart'));
+  writeApp('shop', valuesOf('shop', 9090), { prd: 'replicas: 3\npdb:\n  enabled: true\n' });
+  writeApp('search', valuesOf('search'), { stg: 'replicas: 2\n' });
+});
+afterAll(() => ws.cleanup());
+
+describe('render batch executor', () => {
+  it('writes the same bytes into gitops/ as rendering each app on its own', async () => {
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    for (const app of APPS) expect(await renderExecutor({}, contextFor(app))).toEqual({ success: true });
+    jest.restoreAllMocks();
+    const oneByOne = ws.snapshot('gitops');
+    expect([...oneByOne.keys()].some((f) => f.startsWith('gitops/prd/shop/'))).toBe(true);
+
+    removeGitops();
+    const results = await runBatch(APPS);
+    expect([...results.keys()].sort()).toEqual(['cart:render', 'search:render', 'shop:render']);
+    expect([...results.values()].every((r) => r.success)).toBe(true);
+    expect(results.get('shop:render')!.terminalOutput).toMatch(/prd\s+gitops\/prd\/shop\s+\d+ resources/);
+    expect(ws.snapshot('gitops')).toEqual(oneByOne);
+  });
+
+  it('fails only the app with a mistake, names its file and line, and leaves its gitops/ folder as it was', async () => {
+    await runBatch(APPS);
+    const before = ws.snapshot('gitops');
+    writeApp('shop', valuesOf('shop', 9091), { stg: 'replicas: 2\nreplicaz: 3\n' });
+    writeApp('cart', valuesOf('cart', 8081));
+    try {
+      const results = await runBatch(APPS);
+      expect(results.get('shop:render')!.success).toBe(false);
+      expect(results.get('shop:render')!.terminalOutput).toMatch(/apps\/shop\/values-stg.yaml:2:.*replicaz/);
+      expect(results.get('shop:render')!.terminalOutput).not.toMatch(/\n\s+at /); // a user mistake has no stack trace
+      expect(results.get('cart:render')!.success).toBe(true);
+      const after = ws.snapshot('gitops');
+      for (const [file, content] of before) if (file.includes('/shop/')) expect(after.get(file)).toBe(content);
+      const cartFiles = [...before.keys()].filter((file) => file.includes('/cart/'));
+      expect(cartFiles.filter((file) => after.get(file) !== before.get(file)).length).toBeGreaterThan(0);
+      expect(cartFiles.map((file) => after.get(file)).join('')).toContain('containerPort: 8081');
+    } finally {
+      writeApp('shop', valuesOf('shop', 9090), { stg: 'replicas: 1\n' });
+    }
+  });
+
+  it('runs as many Helm processes as nx.json parallel allows, else one per CPU', () => {
+    expect(renderParallelism({ nxJsonConfiguration: { parallel: 3 } })).toBe(3);
+    expect(renderParallelism({ nxJsonConfiguration: {} })).toBe(availableParallelism());
+  });
+
+  it('is what `nx run-many -t render` runs: one batch for every app, same files as the executor writes', async () => {
+    await runBatch(APPS);
+    const before = ws.snapshot('gitops');
+    removeGitops();
+    const result = await mustSucceed(ws.nx(['run-many', '-t', 'render', '--skip-nx-cache', '--outputStyle=static']));
+    expect(result.all).toMatch(/Running 3 tasks with mayday:render/);
+    expect(ws.snapshot('gitops')).toEqual(before);
+  });
+});
