@@ -76,6 +76,13 @@ describe('values.schema.json', () => {
     expect(found!.file).toBe('apps/checkout/values.yaml');
   });
 
+  it.each([
+    ['an HPA whose minimum is above its maximum', { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } }, 'autoscaling.minReplicas (5) is above autoscaling.maxReplicas (3)'],
+    ['a grace period shorter than the preStop sleep', { termination: { preStopSleepSeconds: 30, gracePeriodSeconds: 10 } }, 'termination.gracePeriodSeconds (10) must be more than termination.preStopSleepSeconds (30)'],
+  ])('makes Helm refuse %s (a rule across fields, which JSON Schema cannot say)', async (_name, values, message) => {
+    await expect(renderChart('cross-field', findEnv('stg'), { ...app, ...values })).rejects.toThrow(message);
+  });
+
   it('is enforced by Helm itself too: a misspelt key fails `helm template`', async () => {
     await expect(renderChart('typo', findEnv('stg'), { ...app, strategy: { typ: 'canary' } })).rejects.toThrow("at '/strategy': additional properties 'typ' not allowed");
   });

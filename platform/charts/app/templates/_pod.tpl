@@ -1,5 +1,8 @@
 {{/* The pod template shared by the Deployment (rolling) and the Rollout (canary, blueGreen). */}}
 {{- define "app.podTemplate" -}}
+{{- if le (int .Values.termination.gracePeriodSeconds) (int .Values.termination.preStopSleepSeconds) }}
+{{- fail (printf "termination.gracePeriodSeconds (%d) must be more than termination.preStopSleepSeconds (%d), or the app is killed before it can stop" (int .Values.termination.gracePeriodSeconds) (int .Values.termination.preStopSleepSeconds)) }}
+{{- end }}
 metadata:
   labels:
     {{- include "app.podLabels" . | nindent 4 }}
