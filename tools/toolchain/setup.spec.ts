@@ -1,0 +1,44 @@
+// tools/toolchain/setup.sh on a machine without Helm or Go: it must say what to install, not fail obscurely.
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { REPO_ROOT } from '@mayday/testing';
+
+let root: string;
+const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
+  execa('bash', ['tools/toolchain/setup.sh', ...args], { cwd: root, env: { PATH: path, HOME: root }, extendEnv: false, reject: false, all: true });
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'mayday-setup-'));
+  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain']) cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
+  // npm packages count as installed (the stamp matches the copied lockfile); the private Node is reused;
+  // the pinned Helm is deliberately absent
+  mkdirSync(join(root, 'node_modules'));
+  const lockSum = createHash('sha256').update(readFileSync(join(root, 'package.json'))).update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  writeFileSync(join(root, 'node_modules/.mayday-lock-stamp'), `${lockSum}\n`);
+  mkdirSync(join(root, '.tools'));
+  symlinkSync(join(REPO_ROOT, '.tools/node'), join(root, '.tools/node'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('setup.sh', () => {
+  it('explains what to install when neither Helm v4.3 nor Go is available', async () => {
+    const result = await setup();
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toContain('npm packages up to date');
+    expect(result.all).toMatch(/Helm v4\.3\.x is not on PATH and Go is not installed to build it/);
+    expect(result.all).toMatch(/Install Helm v4\.3\.1 .* or Go 1\.24\+/);
+  });
+
+  it('uses a Helm of the pinned series found on PATH', async () => {
+    const bin = join(root, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(join(REPO_ROOT, '.tools/bin/helm'), join(bin, 'helm'));
+    const result = await setup([], `${bin}:/usr/bin:/bin`);
+    expect(result.exitCode).toBe(0);
+    expect(result.all).toMatch(/helm v4\.3\.1 \(.*\/bin\/helm\)/);
+  });
+});
