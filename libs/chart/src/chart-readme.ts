@@ -31,6 +31,20 @@ Every app is rendered from this chart by \`nx run <app>:render\`; an app changes
 - **Secrets**: \`secrets[]\` become ExternalSecrets (the env's store) or SealedSecrets, mounted as env or files.
   The chart never renders a plaintext Secret.
 
+## Example: canary in prd, with a database secret
+
+\`\`\`yaml
+# apps/checkout/values-prd.yaml
+strategy:
+  type: canary          # a Rollout here; stg keeps its Deployment
+  analysis:
+    enabled: true       # abort when fewer than 99% of the new pods' requests succeed
+secrets:
+  - name: db            # an ExternalSecret "checkout-db" from the env's secret store, as env vars
+    data:
+      - { key: DATABASE_URL, remoteKey: payments/checkout/db, property: url }
+\`\`\`
+
 ## Values
 
 ${valuesTable(schema)}`;

@@ -93,6 +93,14 @@ describe(`${CHART_README_FILE}`, () => {
     expect(readFileSync(join(WORKSPACE_ROOT, CHART_README_FILE), 'utf8')).toBe(chartReadme(schema));
   });
 
+  it('shows an example that passes the schema and renders a canary Rollout with its ExternalSecret', async () => {
+    const example = /```yaml\n([\s\S]*?)```/.exec(readFileSync(join(WORKSPACE_ROOT, CHART_README_FILE), 'utf8'))![1];
+    const values = appValues(findEnv('prd'), parse(example));
+    expect(validateValues(schemaText, layers(values))).toEqual([]);
+    const { objects } = await renderChart('readme example', findEnv('prd'), values);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(['Rollout/checkout', 'ExternalSecret/checkout-db', 'AnalysisTemplate/checkout-success-rate']));
+  });
+
   it('lists every value an app can set, with its default', () => {
     const rows = valueRows(schema);
     const keys = rows.map((r) => r.key);
