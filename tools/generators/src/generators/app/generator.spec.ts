@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import {
+  componentEntityV1alpha1Validator,
+  EntityPolicies,
+  FieldFormatEntityPolicy,
+  NoForeignRootFieldsEntityPolicy,
+  SchemaValidEntityPolicy,
+} from '@backstage/catalog-model';
 import { parse } from 'yaml';
 import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE } from '@mayday/spec';
 import appGenerator, { type AppGeneratorSchema } from './generator.ts';
@@ -60,6 +67,15 @@ describe('mayday:app generator', () => {
       },
       spec: { type: 'service', owner: 'group:payments' },
     });
+  });
+
+  it("writes a catalog entry that Backstage's own validators accept", async () => {
+    await appGenerator(tree, shop);
+    const entity = yamlOf('apps/shop/catalog-info.yaml');
+    const policies = EntityPolicies.allOf([new SchemaValidEntityPolicy(), new FieldFormatEntityPolicy(), new NoForeignRootFieldsEntityPolicy()]);
+    await expect(policies.enforce(entity)).resolves.toEqual(entity);
+    await expect(componentEntityV1alpha1Validator.check(entity)).resolves.toBe(true);
+    await expect(componentEntityV1alpha1Validator.check({ ...entity, spec: { ...entity.spec, owner: undefined } })).rejects.toThrow(/owner/);
   });
 
   it('quotes a tag that YAML would read as a number', async () => {
