@@ -36,8 +36,10 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     ],
     priorityClassName: 'mayday-high',
   },
-  'gateway canary with analysis, memory HPA, metrics off': {
+  'analysis behind the gateway': {
     strategy: { analysis: { enabled: true, successRate: 0.95 } },
+  },
+  'memory HPA, metrics off': {
     autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4, targetMemoryUtilizationPercentage: 80 },
     metrics: { enabled: false },
     pdb: { enabled: true },

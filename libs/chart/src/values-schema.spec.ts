@@ -78,6 +78,7 @@ describe('values.schema.json', () => {
 
   it.each([
     ['an HPA whose minimum is above its maximum', { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } }, 'autoscaling.minReplicas (5) is above autoscaling.maxReplicas (3)'],
+    ['an analysis without metrics', { strategy: { type: 'canary', analysis: { enabled: true } }, metrics: { enabled: false } }, 'strategy.analysis.enabled needs metrics.enabled'],
     ['a grace period shorter than the preStop sleep', { termination: { preStopSleepSeconds: 30, gracePeriodSeconds: 10 } }, 'termination.gracePeriodSeconds (10) must be more than termination.preStopSleepSeconds (30)'],
   ])('makes Helm refuse %s (a rule across fields, which JSON Schema cannot say)', async (_name, values, message) => {
     await expect(renderChart('cross-field', findEnv('stg'), { ...app, ...values })).rejects.toThrow(message);
