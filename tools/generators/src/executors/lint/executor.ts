@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import pc from 'picocolors';
-import { formatLintJson, formatLintText, lintApp, totals } from '@mayday/policy';
+import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
 import { helmTemplateWith, resolveHelm } from '@mayday/render';
-import { findEnvironment, loadEnvironments } from '@mayday/spec';
+import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/spec';
 import { runReported } from '../report.ts';
 
 export interface LintExecutorOptions {
@@ -17,7 +17,15 @@ export default async function lintExecutor(options: LintExecutorOptions, context
     const root = context.root;
     const all = loadEnvironments(root);
     const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
-    const result = await lintApp({ workspaceRoot: root, helmTemplate: helmTemplateWith(resolveHelm(root)) }, context.projectName, envs);
+    const app = context.projectName;
+    let result: AppLintResult;
+    try {
+      result = await lintApp({ workspaceRoot: root, helmTemplate: helmTemplateWith(resolveHelm(root)) }, app, envs);
+    } catch (error) {
+      // A broken waiver or policy file stops lint before any env; machines still get JSON.
+      if (options.format !== 'json' || !isMaydayError(error)) throw error;
+      result = { app, envs: [], findings: error.diagnostics.map((d) => ({ ...d, app, env: '' })) };
+    }
     if (options.format === 'json') process.stdout.write(formatLintJson([result]));
     else process.stdout.write(colour(formatLintText([result])));
     return totals([result]).errors === 0;
