@@ -60,6 +60,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     const deletedApps = new Map<string, boolean>();
     let first: TreeSnapshot | undefined;
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
+      const attemptStarted = Date.now();
       const tip = await remote.fetchTip();
       const published = await remote.snapshot(tip);
       first ??= published;
@@ -95,7 +96,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
         });
       }
       log(`${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`);
-      await sleep(jitter(backoff, attempt));
+      await sleep(backoffDelay(backoff, attempt, Date.now() - attemptStarted));
     }
     throw new MaydayError({
       severity: 'error',
@@ -307,9 +308,13 @@ async function headOf(workspaceRoot: string): Promise<string | undefined> {
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
-function jitter(backoff: { baseMs: number; maxMs: number }, attempt: number): number {
-  const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempt - 1));
-  return cap / 2 + Math.random() * (cap / 2);
+/**
+ * Full jitter over a window that doubles per failed attempt. The unit is at least one attempt's
+ * own duration, so racing publishers spread out over the time a push really takes on this machine.
+ */
+function backoffDelay(backoff: { baseMs: number; maxMs: number }, attempt: number, attemptMs: number): number {
+  const window = Math.min(backoff.maxMs, Math.max(backoff.baseMs, attemptMs) * 2 ** (attempt - 1));
+  return Math.random() * window;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,7 +52,8 @@ export class GitopsRemote {
     const url = options.remote ?? (config.mode === 'commit' ? pathToFileURL(resolve(options.workspaceRoot)).href : config.repository);
     const scratch = mkdtempSync(join(tmpdir(), 'mayday-gitops-'));
     const gitDir = join(scratch, 'repo.git');
-    await execa('git', ['init', '--bare', '--quiet', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' } });
+    // no template: no sample hooks to copy, and none to run
+    await execa('git', ['init', '--bare', '--quiet', '--template=', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' } });
     const token = config.credentials ? options.environment?.[config.credentials.tokenEnv] ?? process.env[config.credentials.tokenEnv] : undefined;
     const secrets: string[] = [];
     let auth: Record<string, string> = {};
@@ -80,7 +81,17 @@ export class GitopsRemote {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
       throw new Error(`cannot fetch ${this.branch} from ${this.displayUrl}: ${result.stderr.trim()}`);
     }
-    return this.git.text(['rev-parse', '--verify', `${local}^{commit}`]);
+    return this.readLocalRef(local) ?? this.git.text(['rev-parse', '--verify', `${local}^{commit}`]);
+  }
+
+  /** A fresh scratch repository keeps fetched refs as loose files: reading one saves a git process per attempt. */
+  private readLocalRef(ref: string): string | undefined {
+    try {
+      const value = readFileSync(join(this.git.gitDir, ref), 'utf8').trim();
+      return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every file under gitops/ in a commit. */
