@@ -26,6 +26,7 @@ export const LINT_INPUTS = [
   '{workspaceRoot}/platform/policies/**/*',
   '{projectRoot}/policy-waivers.yaml',
   '{workspaceRoot}/libs/policy/src/**/*.ts',
+  '!{workspaceRoot}/libs/policy/src/**/*.spec.ts',
   '{workspaceRoot}/libs/policy/schemas/**/*',
   {
     externalDependencies: [
