@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
-import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops';
+// only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
+import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
 import { helmTemplateWith, limitConcurrency, renderAppEnvs, resolveHelm, runPool, type HelmTemplate } from '@mayday/render';
 import { findEnvironment, isMaydayError, loadEnvironments, MaydayError, type Environment } from '@mayday/spec';
 import { printDiagnostics, runReported } from '../report.ts';
