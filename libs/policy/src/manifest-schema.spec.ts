@@ -97,14 +97,14 @@ describe('manifestSchemas (CRDs from the pinned @kubernetes-models packages, str
     expect(paths(await schemas.validate(monitor))).toEqual(['spec.endpoints.0.interval']);
   });
 
-  it('checks a Rollout pod template strictly against the core PodTemplateSpec', async () => {
+  it('checks a Rollout strictly, its pod template against the core PodTemplateSpec, and a misspelt step among valid ones', async () => {
     const rollout = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
       metadata: { name: 'shop' },
-      spec: { selector: { matchLabels: { a: 'b' } }, strategy: { canary: { steps: [{ setWeight: 20 }] } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'app', image: 'x:1', imagee: 'x' }] } } },
+      spec: { selector: { matchLabels: { a: 'b' } }, strategy: { canary: { steps: [{ setWeight: 20 }, { pausee: {} }] } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'app', image: 'x:1', imagee: 'x' }] } } },
     };
-    expect(paths(await schemas.validate(rollout))).toEqual(['spec.template.spec.containers.0.imagee']);
+    expect(paths(await schemas.validate(rollout)).sort()).toEqual(['spec.strategy.canary.steps.1.pausee', 'spec.template.spec.containers.0.imagee']);
   });
 
   it('leaves free-form fields (Argo CD helm valuesObject) open but catches typos around them', async () => {

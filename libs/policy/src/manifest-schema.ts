@@ -217,17 +217,23 @@ const PROBE = Symbol('mayday-unknown-field-probe');
  * CRD validators from @kubernetes-models check types, enums and required fields but ignore unknown fields.
  * We find unknown fields by asking the real compiled schema: a key is known when replacing its value
  * with a value of no JSON type makes the schema complain at that key. An object none of whose keys is
- * known is taken as free-form (x-kubernetes-preserve-unknown-fields), so it is not reported.
+ * known is taken as free-form (x-kubernetes-preserve-unknown-fields) and not reported, unless it is a
+ * list item whose siblings have known keys.
  */
 function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
   const issues = validate(structuredClone(object)) ? [] : issuesFromAjv(validate.errors ?? [], object);
   const unknown: SchemaIssue[] = [];
-  const visit = (value: unknown, path: (string | number)[]): void => {
-    if (Array.isArray(value)) return value.forEach((item, i) => visit(item, [...path, i]));
+  const knownKeys = (value: Record<string, unknown>, path: (string | number)[]) => Object.keys(value).filter((key) => schemaKnows(validate, object, [...path, key]));
+  const visit = (value: unknown, path: (string | number)[], itemsAreTyped = false): void => {
+    if (Array.isArray(value)) {
+      // A list item none of whose keys is known is still wrong when its siblings' keys are known.
+      const typed = value.some((item, i) => isRecord(item) && knownKeys(item, [...path, i]).length > 0);
+      return value.forEach((item, i) => visit(item, [...path, i], typed));
+    }
     if (!isRecord(value)) return;
     const keys = Object.keys(value);
-    const known = keys.filter((key) => schemaKnows(validate, object, [...path, key]));
-    if (known.length === 0 && path.length > 0) return;
+    const known = knownKeys(value, path);
+    if (known.length === 0 && path.length > 0 && !itemsAreTyped) return;
     for (const key of keys) {
       if (known.includes(key)) visit(value[key], [...path, key]);
       else unknown.push({ path: [...path, key], kind: 'unknown-field', message: `unknown field "${key}"`, hint: guessHint(key, known) });
