@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { GITOPS_DIR } from '@mayday/spec';
+import { GITOPS_DIR, MaydayError } from '@mayday/spec';
 import { Git } from './git.ts';
-import type { GitopsConfig } from './gitops-config.ts';
+import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 
 /** A file of a git tree: its mode and blob id. */
 export interface TreeEntry {
@@ -79,7 +79,14 @@ export class GitopsRemote {
     const result = await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', this.url, `+${this.ref}:${local}`], { allowFailure: true });
     if (!result.ok) {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
-      throw new Error(`cannot fetch ${this.branch} from ${this.displayUrl}: ${result.stderr.trim()}`);
+      throw new MaydayError({
+        severity: 'error',
+        file: GITOPS_CONFIG_FILE,
+        field: 'repository',
+        rule: 'gitops-remote',
+        message: `cannot fetch ${this.branch} from ${this.displayUrl}: ${result.stderr.trim().split('\n').pop()}`,
+        hint: 'check the repository URL and, for HTTPS, that the variable named by credentials.tokenEnv holds a valid token',
+      });
     }
     return this.readLocalRef(local) ?? this.git.text(['rev-parse', '--verify', `${local}^{commit}`]);
   }

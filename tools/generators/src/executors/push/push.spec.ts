@@ -52,6 +52,9 @@ describe('nx push and diff targets (real nx, real git, a bare remote over file:/
     expect(markdown.all).toContain('| hello | stg | 0 | 1 | 0 |');
     expect(markdown.all).toContain('| hi | stg | 0 | 0 | 0 |');
     expect(ws.snapshot()).toEqual(before);
+    const comment = await ws.nx(['run-many', '-t', 'diff', '--output=tmp/gitops-diff.md']);
+    expect(comment.exitCode).toBe(0);
+    expect(ws.read('tmp/gitops-diff.md')).toMatch(/^### mayday: gitops changes against `gitops` at `[0-9a-f]{7}`\n/);
   });
 
   it('nx affected -t push after deleting an app removes its gitops folders in the same commit', async () => {
