@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { diffGitops, formatDiffMarkdown, formatDiffText } from './gitops-diff.ts';
 import { publishGitops } from './publish.ts';
-import { bareRepository, deployment, gitopsWorkspace, isolateGit, service, testConfig } from './test-support/git-remotes.ts';
+import { bareRepository, deployment, gitopsWorkspace, isolateGit, remoteOver, service, testConfig, TRANSPORTS } from './test-support/git-remotes.ts';
 
 let home: string;
 beforeAll(() => {
@@ -12,9 +12,9 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const changedLines = (patch: string) => patch.split('\n').filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---)/.test(l));
 
-describe('diffGitops against the published branch', () => {
+describe.each(TRANSPORTS)('diffGitops against the branch published over %s', (transport) => {
   it('a changed replica count shows exactly that change, per env, in text and markdown', async () => {
-    const remote = await bareRepository();
+    const remote = await remoteOver(transport);
     const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1), 'service-hello.yaml': service('hello') }, prd: { 'deployment-hello.yaml': deployment('hello', 3) } } });
     try {
       const config = testConfig(remote.url);
@@ -46,10 +46,12 @@ describe('diffGitops against the published branch', () => {
       expect(changedLines(markdown)).toEqual(['-  replicas: 1', '+  replicas: 2']);
     } finally {
       ws.cleanup();
-      remote.cleanup();
+      await remote.cleanup();
     }
   });
+});
 
+describe('diffGitops against the published branch', () => {
   it('shows added and removed resources, and everything as added before the first publish', async () => {
     const remote = await bareRepository();
     const ws = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2), 'service-shop.yaml': service('shop') } } });

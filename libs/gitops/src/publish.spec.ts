@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MaydayError } from '@mayday/spec';
 import { publishGitops } from './publish.ts';
-import { bareRepository, branchFiles, deployment, git, gitopsWorkspace, isolateGit, service, testConfig } from './test-support/git-remotes.ts';
+import { bareRepository, branchFiles, deployment, git, gitopsWorkspace, isolateGit, remoteOver, service, testConfig, TRANSPORTS } from './test-support/git-remotes.ts';
 
 let home: string;
 beforeAll(() => {
@@ -11,9 +11,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-describe('publishGitops to a bare repository over file://', () => {
+describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transport) => {
   it('creates the branch on the first push, with only gitops/, and makes no commit when nothing changed', async () => {
-    const remote = await bareRepository();
+    const remote = await remoteOver(transport);
     const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1), 'service-hello.yaml': service('hello') }, prd: { 'deployment-hello.yaml': deployment('hello', 3) } } });
     try {
       const source = await git(ws.root, ['rev-parse', 'HEAD']);
@@ -35,12 +35,12 @@ describe('publishGitops to a bare repository over file://', () => {
       expect(await git(ws.root, ['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/main');
     } finally {
       ws.cleanup();
-      remote.cleanup();
+      await remote.cleanup();
     }
   });
 
   it('publishes several apps in one commit and leaves other apps on the branch alone', async () => {
-    const remote = await bareRepository();
+    const remote = await remoteOver(transport);
     const a = await gitopsWorkspace({ other: { stg: { 'deployment-other.yaml': deployment('other', 1) } } });
     const b = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } }, shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2) } } });
     try {
@@ -56,12 +56,12 @@ describe('publishGitops to a bare repository over file://', () => {
     } finally {
       a.cleanup();
       b.cleanup();
-      remote.cleanup();
+      await remote.cleanup();
     }
   });
 
   it('removes the gitops folders of an app deleted from apps/ in the same commit, but not of an app this checkout never had', async () => {
-    const remote = await bareRepository();
+    const remote = await remoteOver(transport);
     const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } }, old: { stg: { 'deployment-old.yaml': deployment('old', 1) }, prd: { 'deployment-old.yaml': deployment('old', 2) } } });
     const newer = await gitopsWorkspace({ brandnew: { stg: { 'deployment-brandnew.yaml': deployment('brandnew', 1) } } });
     try {
@@ -87,12 +87,12 @@ describe('publishGitops to a bare repository over file://', () => {
     } finally {
       ws.cleanup();
       newer.cleanup();
-      remote.cleanup();
+      await remote.cleanup();
     }
   });
 
   it('when the remote moved, re-applies this run on the new tip; a true conflict fails naming app and env and keeps both versions', async () => {
-    const remote = await bareRepository();
+    const remote = await remoteOver(transport);
     const first = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2) } } });
     const second = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 5) } }, hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
     try {
@@ -127,10 +127,13 @@ describe('publishGitops to a bare repository over file://', () => {
     } finally {
       first.cleanup();
       second.cleanup();
-      remote.cleanup();
+      await remote.cleanup();
     }
   });
 
+});
+
+describe('publishGitops without a remote server', () => {
   it('mode commit only commits to the branch in this clone', async () => {
     const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
     try {

@@ -187,3 +187,21 @@ export async function startGitHttpServer(projectRoot: string, credentials: { use
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+export type Transport = 'file://' | 'git daemon on 127.0.0.1';
+export const TRANSPORTS: Transport[] = ['file://', 'git daemon on 127.0.0.1'];
+
+/** A bare repository reached over the given transport; `dir` is where to inspect it directly. */
+export async function remoteOver(transport: Transport): Promise<{ dir: string; url: string; cleanup(): Promise<void> }> {
+  const bare = await bareRepository();
+  if (transport === 'file://') return { dir: bare.dir, url: bare.url, cleanup: async () => bare.cleanup() };
+  const daemon = await startGitDaemon(dirname(bare.dir));
+  return {
+    dir: bare.dir,
+    url: daemon.urlFor('gitops.git'),
+    cleanup: async () => {
+      await daemon.stop();
+      bare.cleanup();
+    },
+  };
+}
