@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { helmTemplateWith, platformValues, renderAppEnvs, type RenderedEnv } from '@mayday/render';
-import { CHART_DIR, ENVIRONMENTS_FILE } from '@mayday/spec';
+import { CHART_DIR, ENVIRONMENTS_FILE, mergeValues } from '@mayday/spec';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { modelProblems } from './model-validation.ts';
 import {
@@ -39,6 +39,11 @@ describe('platform/charts/app/ci/*-values.yaml (helm lint cases)', () => {
   it.each(files)('%s: its platform block is what mayday sets from platform/environments.yaml', (file) => {
     const { platform } = readCiValues(file);
     expect(platform).toEqual(platformValues(findEnv(platform.env)));
+  });
+
+  it.each(files.filter((file) => /^[a-z]+-[a-z0-9]+-values\.yaml$/.test(file)))('%s: holds what the generator seeds from its env (appDefaults)', (file) => {
+    const values = readCiValues(file);
+    expect(mergeValues(values, findEnv(values.platform.env).appDefaults)).toEqual(values);
   });
 
   it('`helm lint --strict` passes for every case', async () => {
