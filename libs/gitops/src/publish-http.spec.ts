@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { diffGitops } from './gitops-diff.ts';
 import { publishGitops } from './publish.ts';
-import { bareRepository, branchFiles, deployment, gitopsWorkspace, isolateGit, startGitDaemon, startGitHttpServer, testConfig } from './test-support/git-remotes.ts';
+import { bareRepository, deployment, gitopsWorkspace, isolateGit, startGitHttpServer, testConfig } from './test-support/git-remotes.ts';
 
 const TOKEN = 'tok-9f3c2e71d5a84b06';
 const CREDENTIALS = 'credentials: { tokenEnv: MAYDAY_TEST_GITOPS_TOKEN, username: robot }\n';
@@ -13,25 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-describe('publishGitops over git servers on 127.0.0.1', () => {
-  it('git daemon: the first push creates the branch, a second push with no changes creates no commit', async () => {
-    const remote = await bareRepository();
-    const daemon = await startGitDaemon(dirname(remote.dir));
-    const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
-    try {
-      const config = testConfig(daemon.urlFor('gitops.git'));
-      const first = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config });
-      expect(first.status).toBe('published');
-      const second = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config });
-      expect(second).toMatchObject({ status: 'unchanged', commit: first.commit });
-      expect([...(await branchFiles(remote.dir)).keys()]).toEqual(['gitops/stg/hello/deployment-hello.yaml']);
-    } finally {
-      await daemon.stop();
-      ws.cleanup();
-      remote.cleanup();
-    }
-  });
-
+describe('publishGitops over smart HTTP on 127.0.0.1', () => {
   it('smart HTTP with Basic auth: a token from the environment works and appears in no log, result or error', async () => {
     const remote = await bareRepository();
     const server = await startGitHttpServer(dirname(remote.dir), { username: 'robot', password: TOKEN });
