@@ -1,6 +1,6 @@
 // The render executor on a real workspace with real Helm: the batch (many apps in one process)
 // must write exactly what the one-app executor writes, and fail only the app that is wrong.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -80,6 +80,21 @@ describe('render batch executor', () => {
       expect(cartFiles.map((file) => after.get(file)).join('')).toContain('containerPort: 8081');
     } finally {
       writeApp('shop', valuesOf('shop', 9090), { stg: 'replicas: 1\n' });
+    }
+  });
+
+  it('fails every task with the diagnostic when platform/environments.yaml is broken, and writes nothing', async () => {
+    const file = join(ws.root, 'platform/environments.yaml');
+    const good = readFileSync(file, 'utf8');
+    const before = ws.snapshot('gitops');
+    writeFileSync(file, 'environments:\n  - name: stg\n    bogus: [\n');
+    try {
+      const results = await runBatch(APPS);
+      expect([...results.values()].map((r) => r.success)).toEqual([false, false, false]);
+      for (const result of results.values()) expect(result.terminalOutput).toContain('platform/environments.yaml:');
+      expect(ws.snapshot('gitops')).toEqual(before);
+    } finally {
+      writeFileSync(file, good);
     }
   });
 

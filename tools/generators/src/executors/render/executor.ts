@@ -50,14 +50,12 @@ export async function* renderBatchExecutor(
   const root = context.root;
   const helmSlots = renderParallelism(context);
   const tasks = Object.values(taskGraph.tasks);
-  let environments: Environment[] | Error;
+  let session: RenderSession | Error;
   try {
-    environments = loadEnvironments(root);
+    session = { root, environments: loadEnvironments(root), helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))) };
   } catch (error) {
-    environments = error as Error;
+    session = error as Error; // a broken environments.yaml fails every task, each with the diagnostics
   }
-  const session = (envs: Environment[]): RenderSession => ({ root, environments: envs, helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))) });
-  const shared = environments instanceof Error ? undefined : session(environments);
 
   const finished: RenderTaskResult[] = [];
   let wake: (() => void) | undefined;
@@ -65,8 +63,8 @@ export async function* renderBatchExecutor(
     const startTime = Date.now();
     const output: string[] = [];
     const success = await renderReported(async () => {
-      if (!shared) throw environments;
-      return renderProject(shared, task.target.project, inputs[task.id] ?? {}, (line) => output.push(line));
+      if (session instanceof Error) throw session;
+      return renderProject(session, task.target.project, inputs[task.id] ?? {}, (line) => output.push(line));
     }, output);
     finished.push({ task: task.id, result: { success, terminalOutput: output.join('\n') + '\n', startTime, endTime: Date.now() } });
     wake?.();
