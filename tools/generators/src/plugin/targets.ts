@@ -65,16 +65,20 @@ export function appTargets(app: string, envs: readonly string[], options: Mayday
         technologies: ['helm', 'kubernetes'],
       },
     },
-    ...gitopsTargets(app),
+    ...gitopsTargets(app, options.renderTargetName ?? 'render'),
   };
 }
 
-/** push and diff talk to the GitOps remote, so they are never cached; Nx batches each into one call per run. */
-function gitopsTargets(app: string): Record<string, TargetConfiguration> {
+/**
+ * push and diff talk to the GitOps remote, so they are never cached. They run after render, and Nx
+ * schedules a batch's dependents when the whole batch ends: every push of a run lands in one call.
+ */
+function gitopsTargets(app: string, render: string): Record<string, TargetConfiguration> {
   return {
     push: {
       executor: 'mayday:push',
       cache: false,
+      dependsOn: [render],
       metadata: {
         description: `Publish gitops/<env>/${app}/ to the GitOps branch of platform/gitops.yaml (one commit per run for all apps)`,
         technologies: ['git'],
@@ -83,6 +87,7 @@ function gitopsTargets(app: string): Record<string, TargetConfiguration> {
     diff: {
       executor: 'mayday:diff',
       cache: false,
+      dependsOn: [render],
       metadata: {
         description: `Show what push would change for ${app}, per env, against the published GitOps branch (--format=markdown for a PR comment)`,
         technologies: ['git'],

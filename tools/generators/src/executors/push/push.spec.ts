@@ -12,9 +12,8 @@ const onRemote = async (args: string[]) => (await execa('git', ['--git-dir', rem
 beforeAll(async () => {
   remote = await bareRepository();
   ws = await createTempWorkspace({ withApps: true, git: false });
-  // a second app with the sample's rendered tree is enough: push publishes what is on disk
+  // a second app: push renders it first (dependsOn render)
   cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/hi'), { recursive: true });
-  for (const env of ['stg', 'prd']) cpSync(join(ws.root, `gitops/${env}/hello`), join(ws.root, `gitops/${env}/hi`), { recursive: true });
   const config = ws.read('platform/gitops.yaml').replace(/^repository: .*$/m, `repository: ${remote.url}`);
   writeFileSync(join(ws.root, 'platform/gitops.yaml'), config);
   for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'workspace']]) expect((await ws.git(args)).exitCode).toBe(0);
@@ -25,9 +24,10 @@ afterAll(() => {
 });
 
 describe('nx push and diff targets (real nx, real git, a bare remote over file://)', () => {
-  it('publishes every app of one nx run as one commit, then nothing when nothing changed', async () => {
+  it('renders, then publishes every app of one nx run as one commit, then nothing when nothing changed', async () => {
     const run = await ws.nx(['run-many', '-t', 'push']);
     expect(run.exitCode).toBe(0);
+    expect(ws.exists('gitops/prd/hi/deployment-hi.yaml')).toBe(true);
     expect(await onRemote(['rev-list', '--count', 'gitops'])).toBe('1');
     expect(await onRemote(['log', '-1', '--format=%s', 'gitops'])).toMatch(/^gitops: hello, hi from [0-9a-f]{7}$/);
     expect((await onRemote(['ls-tree', '-d', '--name-only', 'gitops:gitops/stg'])).split('\n')).toEqual(['hello', 'hi']);
@@ -39,36 +39,36 @@ describe('nx push and diff targets (real nx, real git, a bare remote over file:/
     expect(await onRemote(['rev-list', '--count', 'gitops'])).toBe('1');
   });
 
-  it('diff shows a replica change for its env only, as text and as markdown, and writes nothing', async () => {
-    const file = 'gitops/stg/hello/deployment-hello.yaml';
-    writeFileSync(join(ws.root, file), ws.read(file).replace(/replicas: \d+/, 'replicas: 4'));
-    const before = ws.snapshot();
+  it('diff renders first and shows a replica change for its env only, as text and as markdown, without publishing', async () => {
+    const values = 'apps/hello/values-stg.yaml';
+    writeFileSync(join(ws.root, values), ws.read(values).replace(/^replicas: \d+$/m, 'replicas: 4'));
+    const tip = await onRemote(['rev-parse', 'gitops']);
     const text = await ws.nx(['run', 'hello:diff']);
     expect(text.exitCode).toBe(0);
     expect(text.all).toMatch(/hello · stg {2}gitops\/stg\/hello {2}1 changed/);
     expect(text.all).toMatch(/hello · prd {2}gitops\/prd\/hello {2}no changes/);
+    expect(text.all).toMatch(/^- {2}replicas: 1$/m);
     expect(text.all).toMatch(/^\+ {2}replicas: 4$/m);
-    const markdown = await ws.nx(['run-many', '-t', 'diff', '--format=markdown']);
+    const markdown = await ws.nx(['run-many', '-t', 'diff', '--format=markdown', '--output=tmp/gitops-diff.md']);
     expect(markdown.all).toContain('| hello | stg | 0 | 1 | 0 |');
-    expect(markdown.all).toContain('| hi | stg | 0 | 0 | 0 |');
-    expect(ws.snapshot()).toEqual(before);
-    const comment = await ws.nx(['run-many', '-t', 'diff', '--output=tmp/gitops-diff.md']);
-    expect(comment.exitCode).toBe(0);
+    expect(markdown.all).toContain('| hello | prd | 0 | 0 | 0 |');
     expect(ws.read('tmp/gitops-diff.md')).toMatch(/^### mayday: gitops changes against `gitops` at `[0-9a-f]{7}`\n/);
+    expect(await onRemote(['rev-parse', 'gitops'])).toBe(tip);
   });
 
   it('nx affected -t push after deleting an app removes its gitops folders in the same commit', async () => {
     rmSync(join(ws.root, 'apps/hi'), { recursive: true });
     for (const env of ['stg', 'prd']) rmSync(join(ws.root, `gitops/${env}/hi`), { recursive: true });
+    expect((await ws.nx(['run', 'hello:render'])).exitCode).toBe(0);
     expect((await ws.git(['add', '-A'])).exitCode).toBe(0);
     expect((await ws.git(['commit', '-q', '-m', 'remove hi, scale hello in stg'])).exitCode).toBe(0);
     const run = await ws.nx(['affected', '-t', 'push', '--base=HEAD~1', '--head=HEAD']);
     expect(run.exitCode).toBe(0);
     expect(await onRemote(['rev-list', '--count', 'gitops'])).toBe('2');
     const changed = await onRemote(['diff', '--stat=200', '--name-status', 'gitops~1', 'gitops']);
-    expect(changed).toContain('M\tgitops/stg/hello/deployment-hello.yaml');
-    expect(changed).toContain('D\tgitops/prd/hi/deployment-hello.yaml');
-    expect(changed).toContain('D\tgitops/stg/hi/deployment-hello.yaml');
+    expect(changed).toMatch(/^M\tgitops\/stg\/hello\/deployment-hello\.yaml$/m);
+    expect(changed).toContain('D\tgitops/prd/hi/deployment-hi.yaml');
+    expect(changed).toContain('D\tgitops/stg/hi/deployment-hi.yaml');
     expect(await onRemote(['ls-tree', '-d', '--name-only', 'gitops:gitops/prd'])).toBe('hello');
   });
 });
