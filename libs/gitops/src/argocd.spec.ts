@@ -31,12 +31,12 @@ describe('platform/argocd', () => {
     expect({ stale, fix: 'nx sync' }).toEqual({ stale: [], fix: 'nx sync' });
   });
 
-  it('has one AppProject per env limited to the app namespaces of that env, with no cluster-scoped resources', () => {
+  it('has one AppProject per env limited to the app namespaces of that env, with no cluster-scoped resource but their Namespaces', () => {
     const projects = buildArgoCdManifests(envs, config).filter((m) => m.object.kind === 'AppProject').map((m) => m.object as { metadata: { name: string }; spec: Record<string, unknown> });
     expect(projects.map((p) => p.metadata.name)).toEqual(['mayday-prd', 'mayday-stg']);
     const stg = projects.find((p) => p.metadata.name === 'mayday-stg')!;
     expect(stg.spec.destinations).toEqual([{ server: 'https://stg.k8s.mayday.example', namespace: '*-stg' }]);
-    expect(stg.spec.clusterResourceWhitelist).toEqual([]);
+    expect(stg.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: '*-stg' }]);
     expect(stg.spec.sourceRepos).toEqual([config.repository]);
   });
 

@@ -47,8 +47,9 @@ function appProject(env: Environment, config: GitopsConfig): Record<string, unkn
       sourceRepos: [config.repository],
       // only the apps' own namespaces: the env's namespace rule with any app name
       destinations: [{ server: env.cluster.server, namespace: namespaceGlob(env) }],
-      // cluster-scoped kinds belong to the platform, never to an app
-      clusterResourceWhitelist: [],
+      // cluster-scoped kinds belong to the platform; the one exception is the app's own Namespace,
+      // which CreateNamespace=true creates and Argo CD checks against this list (argo-cd#20233)
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: namespaceGlob(env) }],
       // quotas and limits are set by the platform per namespace
       namespaceResourceBlacklist: [
         { group: '', kind: 'ResourceQuota' },
