@@ -57,14 +57,14 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     const source = options.sourceCommit ?? (await headOf(options.workspaceRoot)) ?? 'unknown';
     const ours = await hashWorkspaceFolders(remote, options.workspaceRoot, options.apps);
     refuseUnrendered(options.workspaceRoot, options.apps, ours);
-    const deletedApps = new Map<string, boolean>();
+    const sourceHistory: { deleted?: Set<string> } = {};
     let first: TreeSnapshot | undefined;
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
       const attemptStarted = Date.now();
       const tip = await remote.fetchTip();
       const published = await remote.snapshot(tip);
       first ??= published;
-      const pruned = await removedApps(options.workspaceRoot, source, published, options.apps, deletedApps);
+      const pruned = await removedApps(options.workspaceRoot, source, published, options.apps, sourceHistory);
       const scope = [...options.apps, ...pruned];
       const desired = desiredTree(published, ours, scope);
       const changes = folderChanges(published, desired, scope);
@@ -269,19 +269,18 @@ function rejection(porcelain: string, ref: string): string | undefined {
  * Apps whose folders are published but whose apps/<app>/ this source has deleted: removed in the
  * same commit. An app missing only because this checkout predates it is left alone.
  */
-async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], cache: Map<string, boolean>): Promise<string[]> {
+async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], history: { deleted?: Set<string> }): Promise<string[]> {
   if (source === 'unknown') return [];
-  const publishedApps = new Set([...published.keys()].map(folderOf).filter((f) => f !== undefined).map((f) => f[1]));
-  const removed: string[] = [];
-  for (const app of [...publishedApps].sort()) {
-    if (apps.includes(app) || existsSync(join(workspaceRoot, appValuesFile(app)))) continue;
-    if (!cache.has(app)) {
-      const log = await execa('git', ['-C', workspaceRoot, 'log', '-1', '--format=%H', '--diff-filter=D', source, '--', appValuesFile(app)], { reject: false });
-      cache.set(app, log.exitCode === 0 && log.stdout.trim() !== '');
-    }
-    if (cache.get(app)) removed.push(app);
+  const candidates = [...new Set([...published.keys()].map(folderOf).filter((f) => f !== undefined).map((f) => f[1]))]
+    .filter((app) => !apps.includes(app) && !existsSync(join(workspaceRoot, appValuesFile(app))))
+    .sort();
+  if (candidates.length === 0) return [];
+  if (!history.deleted) {
+    // one look at the source history for every deletion of an app's values.yaml
+    const log = await execa('git', ['-C', workspaceRoot, 'log', '--diff-filter=D', '--name-only', '--format=', source, '--', appValuesFile('*')], { reject: false });
+    history.deleted = new Set(log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean).map((path) => path.split('/')[1]) : []);
   }
-  return removed;
+  return candidates.filter((app) => history.deleted!.has(app));
 }
 
 async function conflictError(remote: GitopsRemote, commit: string, conflicts: readonly FolderChange[], tip: string | undefined): Promise<MaydayError> {
