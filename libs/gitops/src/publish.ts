@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/spec';
+import { GITOPS_CONFIG_FILE } from './gitops-config.ts';
 import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
 
 export interface PublishOptions extends RemoteOptions {
@@ -88,7 +89,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       if (!reason || !RETRYABLE.test(reason)) {
         throw new MaydayError({
           severity: 'error',
-          file: 'platform/gitops.yaml',
+          file: GITOPS_CONFIG_FILE,
           field: 'repository',
           rule: 'gitops-push',
           message: `pushing to ${remote.branch} at ${remote.displayUrl} failed: ${reason ?? push.stderr.trim().split('\n').pop()}`,
@@ -100,7 +101,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     }
     throw new MaydayError({
       severity: 'error',
-      file: 'platform/gitops.yaml',
+      file: GITOPS_CONFIG_FILE,
       field: 'attempts',
       rule: 'gitops-push',
       message: `${remote.branch} kept moving: gave up after ${options.config.attempts} attempts; nothing of this run was published`,
