@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { publishGitops } from './publish.ts';
@@ -7,17 +8,24 @@ import { bareRepository, deployment, git, gitopsWorkspace, isolateGit, testConfi
 
 const PUBLISH_ONCE = join(import.meta.dirname, 'test-support/publish-once.ts');
 let home: string;
+let scratchRoot: string;
 beforeAll(() => {
   home = isolateGit();
+  scratchRoot = mkdtempSync(join(tmpdir(), 'mayday-killed-'));
 });
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(scratchRoot, { recursive: true, force: true });
+});
 
 /**
  * Runs a publisher in its own process group and SIGKILLs the whole group (git push and the
  * receive-pack it starts too) `ms` after the push begins; `duration` is how long the push phase ran.
  */
 function publishAndKill(root: string, url: string, ms: number): Promise<{ finished: boolean; duration: number }> {
-  const child = spawn(process.execPath, [PUBLISH_ONCE, root, url, 'shop'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a killed publisher cannot remove its scratch repository: keep those in a folder the test removes
+  const env = { ...process.env, TMPDIR: scratchRoot };
+  const child = spawn(process.execPath, [PUBLISH_ONCE, root, url, 'shop'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let pushStarted = 0;
   let timer: NodeJS.Timeout | undefined;
