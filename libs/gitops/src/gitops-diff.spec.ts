@@ -68,6 +68,12 @@ describe('diffGitops against the published branch', () => {
       const after = await diffGitops({ workspaceRoot: ws.root, apps: ['shop'], config });
       expect(after.folders[0].resources.map((r) => `${r.status} ${r.resource}`)).toEqual(['added ConfigMap/shop', 'removed Service/shop']);
       expect(formatDiffMarkdown(after)).toContain('| shop | prd | 1 | 0 | 1 |');
+      // a comment too long for a pull request keeps its table and says which diffs it left out
+      const short = formatDiffMarkdown(after, 400);
+      expect(short.length).toBeLessThan(600);
+      expect(short).toContain('| shop | prd | 1 | 0 | 1 |');
+      expect(short).not.toContain('```diff');
+      expect(short).toContain('Diffs left out to keep this comment short: shop · prd.');
     } finally {
       ws.cleanup();
       remote.cleanup();

@@ -136,20 +136,34 @@ function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): stri
     .join('\n');
 }
 
-/** A pull-request comment: a summary table and one collapsible diff per changed app and env. */
-export function formatDiffMarkdown(diff: GitopsDiff): string {
+/** GitHub refuses comments over 65536 characters; keep room for the summary and a note. */
+export const MARKDOWN_LIMIT = 60_000;
+
+/**
+ * A pull-request comment: a summary table and one collapsible diff per changed app and env.
+ * Diffs that would push the comment past `limit` are left out, with a note saying which.
+ */
+export function formatDiffMarkdown(diff: GitopsDiff, limit = MARKDOWN_LIMIT): string {
   const against = diff.tip ? `\`${diff.branch}\` at \`${diff.tip.slice(0, 7)}\`` : `\`${diff.branch}\` (not published yet)`;
   const lines = [`### mayday: gitops changes against ${against}`, '', '| App | Env | Added | Changed | Removed |', '| --- | --- | ---: | ---: | ---: |'];
   for (const folder of diff.folders) {
     const c = counts(folder);
     lines.push(`| ${folder.app} | ${folder.env} | ${c.added} | ${c.changed} | ${c.removed} |`);
   }
+  const left: string[] = [];
+  let size = lines.join('\n').length;
   for (const folder of diff.folders.filter((f) => f.resources.length > 0)) {
     const list = folder.resources.map((r) => `${MARK[r.status]} ${r.resource}`).join(', ');
-    lines.push('', `<details><summary><b>${folder.app} · ${folder.env}</b>: ${escapeHtml(list)}</summary>`, '', '```diff');
-    for (const r of folder.resources) lines.push(r.patch.replace(/\n$/, ''));
-    lines.push('```', '', '</details>');
+    const block = ['', `<details><summary><b>${folder.app} · ${folder.env}</b>: ${escapeHtml(list)}</summary>`, '', '```diff', ...folder.resources.map((r) => r.patch.replace(/\n$/, '')), '```', '', '</details>'];
+    const blockSize = block.join('\n').length + 1;
+    if (size + blockSize > limit) {
+      left.push(`${folder.app} · ${folder.env}`);
+      continue;
+    }
+    lines.push(...block);
+    size += blockSize;
   }
+  if (left.length) lines.push('', `Diffs left out to keep this comment short: ${left.join(', ')}. Run \`nx affected -t diff\` to see them.`);
   if (diff.folders.every((f) => f.resources.length === 0)) lines.push('', 'No gitops changes.');
   return lines.join('\n') + '\n';
 }
