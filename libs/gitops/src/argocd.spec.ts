@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { loadEnvironments, parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
+import { loadEnvironments, namespaceLabels, parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
 import { ARGOCD_DIR, argoCdFiles, buildArgoCdManifests } from './argocd.ts';
 import { discoverApplications, listRepositoryFiles, renderGoTemplate } from './discovery.ts';
 import { loadGitopsConfig, parseGitopsConfigText } from './gitops-config.ts';
@@ -15,7 +15,7 @@ const appSetOf = (list: readonly Environment[]) => buildArgoCdManifests(list, co
 
 interface App {
   metadata: { name: string; labels: Record<string, string>; finalizers: string[] };
-  spec: { project: string; source: { repoURL: string; targetRevision: string; path: string }; destination: { server: string; namespace: string }; syncPolicy: unknown };
+  spec: { project: string; source: { repoURL: string; targetRevision: string; path: string }; destination: { server: string; namespace: string }; syncPolicy: { managedNamespaceMetadata: { labels: Record<string, string> } } };
 }
 const summary = (apps: ReturnType<typeof discoverApplications>) =>
   apps.map((a) => {
@@ -79,7 +79,13 @@ describe('ApplicationSet discovery over the real gitops tree', () => {
     ]);
     const hello = apps[1].object as unknown as App;
     expect(hello.metadata.labels).toMatchObject({ 'mayday.dev/app': 'hello', 'mayday.dev/env': 'stg' });
-    expect(hello.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] });
+    expect(hello.spec.syncPolicy).toEqual({
+      automated: { prune: true, selfHeal: true },
+      syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true'],
+      // the labels the platform's admission policy bindings select on (strict in prd, baseline in stg)
+      managedNamespaceMetadata: { labels: namespaceLabels('hello', envs[0]) },
+    });
+    expect((apps[0].object as unknown as App).spec.syncPolicy.managedNamespaceMetadata.labels['mayday.dev/policy-profile']).toBe('strict');
     expect(hello.spec.source).toEqual({ repoURL: config.repository, targetRevision: 'gitops', path: 'gitops/stg/hello' });
   });
 

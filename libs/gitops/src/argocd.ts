@@ -1,11 +1,10 @@
 import { AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { stringify } from 'yaml';
-import { ENVIRONMENTS_FILE, GITOPS_DIR, type Environment } from '@mayday/spec';
+import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, namespaceLabels, type Environment } from '@mayday/spec';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 
 export const ARGOCD_DIR = 'platform/argocd';
-export const APP_LABEL = 'mayday.dev/app';
-export const ENV_LABEL = 'mayday.dev/env';
+export { APP_LABEL, ENV_LABEL };
 
 /** A generated file of platform/argocd/: its name and the object it holds. */
 export interface ArgoCdManifest {
@@ -16,6 +15,7 @@ export interface ArgoCdManifest {
 /** Values each env's git generator hands to the Application template. */
 export interface EnvGeneratorValues {
   env: string;
+  policyProfile: string;
   project: string;
   server: string;
   /** The env's namespace rule with {env} filled in; the template puts the app name in place of {app}. */
@@ -97,8 +97,12 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
           destination: { server: '{{ .values.server }}', namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}' },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
-            syncOptions: ['CreateNamespace=true'],
+            syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true'],
+            // the platform's admission policy bindings select app namespaces by these labels
+            managedNamespaceMetadata: { labels: namespaceLabels('{{ .path.basename }}', { name: '{{ .values.env }}', policyProfile: '{{ .values.policyProfile }}' }) },
           },
+          // Argo Rollouts moves canary weights on the HTTPRoute; selfHeal must not move them back
+          ignoreDifferences: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }],
         },
       },
     },
@@ -106,7 +110,7 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
 }
 
 export function generatorValues(env: Environment): EnvGeneratorValues {
-  return { env: env.name, project: projectName(env.name), server: env.cluster.server, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
+  return { env: env.name, policyProfile: env.policyProfile, project: projectName(env.name), server: env.cluster.server, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
 }
 
 /** `{app}-{env}` → `*-stg`: Argo CD destinations accept globs. */

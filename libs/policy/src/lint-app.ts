@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { platformValues, renderApp, appValuesFiles, type RenderContext } from '@mayday/render';
 import {
+  namespaceLabels,
   CHART_VALUES_FILE,
   dotted,
   ENVIRONMENTS_FILE,
@@ -65,12 +66,7 @@ export const VALUES_FIELDS_ANNOTATION = 'mayday.dev/values-fields';
 
 /** The labels the platform puts on an app namespace; bindings select profiles by them. */
 export function appNamespaceLabels(app: string, env: Environment): Record<string, string> {
-  return {
-    'kubernetes.io/metadata.name': namespaceFor(env, app),
-    'mayday.dev/app': app,
-    'mayday.dev/env': env.name,
-    'mayday.dev/policy-profile': env.policyProfile,
-  };
+  return { 'kubernetes.io/metadata.name': namespaceFor(env, app), ...namespaceLabels(app, env) };
 }
 
 /**

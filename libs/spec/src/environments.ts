@@ -111,3 +111,13 @@ export function findEnvironment(envs: readonly Environment[], name: string): Env
   }
   return env;
 }
+
+/** Labels mayday puts on app namespaces (Argo CD sets them; admission policy bindings select on them). */
+export const APP_LABEL = 'mayday.dev/app';
+export const ENV_LABEL = 'mayday.dev/env';
+export const POLICY_PROFILE_LABEL = 'mayday.dev/policy-profile';
+
+/** `env` may hold template placeholders (the ApplicationSet fills them per app). */
+export function namespaceLabels(app: string, env: { name: string; policyProfile: string }): Record<string, string> {
+  return { [APP_LABEL]: app, [ENV_LABEL]: env.name, [POLICY_PROFILE_LABEL]: env.policyProfile };
+}
