@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadEnvironments, namespaceLabels, parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
 import { ARGOCD_DIR, argoCdFiles, buildArgoCdManifests } from './argocd.ts';
 import { discoverApplications, listRepositoryFiles, renderGoTemplate } from './discovery.ts';
@@ -32,7 +32,7 @@ describe('platform/argocd', () => {
   });
 
   it('has one AppProject per env limited to the app namespaces of that env, with no cluster-scoped resource but their Namespaces', () => {
-    const projects = buildArgoCdManifests(envs, config).filter((m) => m.object.kind === 'AppProject').map((m) => m.object as { metadata: { name: string }; spec: Record<string, unknown> });
+    const projects = buildArgoCdManifests(envs, config).filter((m) => m.object.kind === 'AppProject' && m.fileName !== 'appproject-platform.yaml').map((m) => m.object as { metadata: { name: string }; spec: Record<string, unknown> });
     expect(projects.map((p) => p.metadata.name)).toEqual(['mayday-prd', 'mayday-stg']);
     const stg = projects.find((p) => p.metadata.name === 'mayday-stg')!;
     expect(stg.spec.destinations).toEqual([{ server: 'https://stg.k8s.mayday.example', namespace: '*-stg' }]);
@@ -114,5 +114,32 @@ describe('ApplicationSet discovery over the real gitops tree', () => {
   it('a template key that does not exist fails as with missingkey=error', () => {
     expect(() => renderGoTemplate('{{ .values.nope }}', { values: {} })).toThrow(/no entry for key "nope"/);
     expect(renderGoTemplate('{{ replace "{app}" .path.basename .values.rule }}', { path: { basename: 'shop' }, values: { rule: 'x-{app}-prd' } })).toBe('x-shop-prd');
+  });
+});
+
+describe('platform policies reach every cluster', () => {
+  const manifests = buildArgoCdManifests(envs, config);
+  const byName = (name: string) => manifests.find((m) => m.fileName === name)!.object as Record<string, any>;
+
+  it('syncs platform/policies, without its tests/ folder, to each env cluster', () => {
+    for (const env of envs) {
+      const app = byName(`application-policies-${env.name}.yaml`);
+      expect(app.spec.source).toMatchObject({ path: 'platform/policies', targetRevision: 'main', directory: { recurse: false } });
+      expect(app.spec.destination).toEqual({ server: env.cluster.server });
+    }
+    expect(existsSync(join(REPO, 'platform/policies/tests'))).toBe(true);
+  });
+
+  it('lets the platform project create exactly the kinds platform/policies holds', () => {
+    const allowed = byName('appproject-platform.yaml').spec.clusterResourceWhitelist.map((k: { group: string; kind: string }) => `${k.group}/${k.kind}`).sort();
+    const kinds = new Set<string>();
+    for (const file of listRepositoryFiles(REPO, 'platform/policies').filter((f) => /^platform\/policies\/[^/]+\.yaml$/.test(f))) {
+      for (const doc of parseAllDocuments(readFileSync(join(REPO, file), 'utf8'))) {
+        const object = doc.toJS() as { apiVersion: string; kind: string } | null;
+        if (object) kinds.add(`${object.apiVersion.split('/')[0]}/${object.kind}`);
+      }
+    }
+    expect([...kinds].sort()).toEqual(allowed);
+    expect(byName('appproject-platform.yaml').spec.namespaceResourceWhitelist).toEqual([]);
   });
 });

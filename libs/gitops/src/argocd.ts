@@ -1,4 +1,4 @@
-import { AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
+import { Application, AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { stringify } from 'yaml';
 import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, namespaceLabels, type Environment } from '@mayday/spec';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
@@ -23,6 +23,8 @@ export interface EnvGeneratorValues {
 }
 
 export const projectName = (env: string): string => `mayday-${env}`;
+export const PLATFORM_PROJECT = 'mayday-platform';
+export const POLICIES_DIR = 'platform/policies';
 
 /**
  * One AppProject per env and one ApplicationSet with a git directory generator per env.
@@ -32,7 +34,9 @@ export const projectName = (env: string): string => `mayday-${env}`;
 export function buildArgoCdManifests(envs: readonly Environment[], config: GitopsConfig): ArgoCdManifest[] {
   const projects = envs.map((env) => ({ fileName: `appproject-${env.name}.yaml`, object: appProject(env, config) }));
   const appSet = { fileName: `applicationset-${config.argocd.applicationSet}.yaml`, object: applicationSet(envs, config) };
-  const manifests = [...projects, appSet].sort((a, b) => a.fileName.localeCompare(b.fileName));
+  const policies = envs.map((env) => ({ fileName: `application-policies-${env.name}.yaml`, object: policiesApplication(env, config) }));
+  const platform = { fileName: 'appproject-platform.yaml', object: platformProject(envs, config) };
+  const manifests = [...projects, appSet, platform, ...policies].sort((a, b) => a.fileName.localeCompare(b.fileName));
   for (const manifest of manifests) validateArgoCdObject(manifest.object);
   return manifests;
 }
@@ -109,6 +113,44 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
   };
 }
 
+/**
+ * The project of what the platform itself deploys to every cluster: only the admission policies
+ * and their bindings (cluster-scoped), from the source branch, never app resources.
+ */
+function platformProject(envs: readonly Environment[], config: GitopsConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: PLATFORM_PROJECT, namespace: config.argocd.namespace },
+    spec: {
+      description: `mayday platform: ${POLICIES_DIR} enforced at admission in every env`,
+      sourceRepos: [config.repository],
+      destinations: envs.map((env) => ({ server: env.cluster.server, namespace: '*' })),
+      clusterResourceWhitelist: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind })),
+      namespaceResourceWhitelist: [],
+    },
+  };
+}
+
+/** Syncs platform/policies to an env's cluster: the same files lint evaluates offline (tests/ stays out). */
+function policiesApplication(env: Environment, config: GitopsConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: `platform-policies-${env.name}`,
+      namespace: config.argocd.namespace,
+      labels: { [ENV_LABEL]: env.name, 'app.kubernetes.io/managed-by': 'mayday' },
+    },
+    spec: {
+      project: PLATFORM_PROJECT,
+      source: { repoURL: config.repository, targetRevision: config.argocd.platformRevision, path: POLICIES_DIR, directory: { recurse: false } },
+      destination: { server: env.cluster.server },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    },
+  };
+}
+
 export function generatorValues(env: Environment): EnvGeneratorValues {
   return { env: env.name, policyProfile: env.policyProfile, project: projectName(env.name), server: env.cluster.server, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
 }
@@ -121,7 +163,9 @@ function namespaceGlob(env: Environment): string {
 /** Checks an object against the Argo CD CRD schema (types, enums, required fields); throws on a mismatch. */
 export function validateArgoCdObject(object: Record<string, unknown>): void {
   const model =
-    object.kind === 'AppProject'
+    object.kind === 'Application'
+      ? new Application(object as ConstructorParameters<typeof Application>[0])
+      : object.kind === 'AppProject'
       ? new AppProject(object as ConstructorParameters<typeof AppProject>[0])
       : object.kind === 'ApplicationSet'
         ? new ApplicationSet(object as ConstructorParameters<typeof ApplicationSet>[0])

@@ -38,8 +38,10 @@ export const gitopsConfigSchema = z.strictObject({
       /** The namespace Argo CD runs in; the AppProjects and the ApplicationSet live there. */
       namespace: z.string().default('argocd'),
       applicationSet: z.string().default('mayday'),
+      /** The source branch whose platform/policies every cluster enforces at admission. */
+      platformRevision: branchName.default('main'),
     })
-    .default({ namespace: 'argocd', applicationSet: 'mayday' }),
+    .default({ namespace: 'argocd', applicationSet: 'mayday', platformRevision: 'main' }),
 });
 
 export type GitopsConfig = z.infer<typeof gitopsConfigSchema>;

@@ -28,7 +28,15 @@ describe('mayday:argocd sync generator', () => {
     const first = await argoCdSyncGenerator(tree);
     expect(first?.outOfSyncMessage).toMatch(/platform\/argocd\/ is out of date/);
     for (const name of argocdFiles()) expect(tree.read(`platform/argocd/${name}`, 'utf8')).toBe(readFileSync(join(REPO, 'platform/argocd', name), 'utf8'));
-    expect(argocdFiles()).toEqual(['applicationset-mayday.yaml', 'appproject-prd.yaml', 'appproject-stg.yaml', 'kustomization.yaml']);
+    expect(argocdFiles()).toEqual([
+      'application-policies-prd.yaml',
+      'application-policies-stg.yaml',
+      'applicationset-mayday.yaml',
+      'appproject-platform.yaml',
+      'appproject-prd.yaml',
+      'appproject-stg.yaml',
+      'kustomization.yaml',
+    ]);
     expect(await argoCdSyncGenerator(tree)).toBeUndefined();
   });
 
@@ -37,7 +45,13 @@ describe('mayday:argocd sync generator', () => {
     const original = tree.read(ENVIRONMENTS_FILE, 'utf8')!;
     tree.write(ENVIRONMENTS_FILE, original + QA);
     const added = await argoCdSyncGenerator(tree);
-    expect(added?.outOfSyncDetails).toEqual(['platform/argocd/applicationset-mayday.yaml', 'platform/argocd/appproject-qa.yaml', 'platform/argocd/kustomization.yaml']);
+    expect(added?.outOfSyncDetails).toEqual([
+      'platform/argocd/application-policies-qa.yaml',
+      'platform/argocd/applicationset-mayday.yaml',
+      'platform/argocd/appproject-platform.yaml',
+      'platform/argocd/appproject-qa.yaml',
+      'platform/argocd/kustomization.yaml',
+    ]);
     expect(tree.read('platform/argocd/applicationset-mayday.yaml', 'utf8')).toContain('path: gitops/qa/*');
     tree.write(ENVIRONMENTS_FILE, original);
     const removed = await argoCdSyncGenerator(tree);
