@@ -7,4 +7,5 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/files/'],
   moduleNameMapper: { '^mayday$': '<rootDir>/tools/generators/src/index.ts' },
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/tools/toolchain/jest-summary-reporter.js'],
 };

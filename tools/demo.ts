@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { createTempWorkspace, type TempWorkspace } from '@mayday/testing';
+import { createTempWorkspace } from '@mayday/testing';
 
 const APP = 'demo';
 const steps: [string, string[]][] = [
@@ -17,15 +17,9 @@ async function main(): Promise<void> {
   console.log(pc.bold('mayday demo') + pc.dim(': a new app, from nothing to gitops/ manifests'));
   const ws = await createTempWorkspace({ withApps: true });
   console.log(pc.dim(`scratch workspace: ${ws.root}\n`));
-  const targets = await availableTargets(ws);
   let n = 0;
   for (const [title, args] of steps) {
     n++;
-    const target = args[0] === 'run' ? args[1].split(':')[1] : undefined;
-    if (target && !targets.has(target)) {
-      console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${title} ${pc.yellow('(skipped: no such target yet)')}\n`);
-      continue;
-    }
     console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${pc.bold(title)}  ${pc.dim(`nx ${args.join(' ')}`)}`);
     const result = await ws.nx(args, { FORCE_COLOR: '1' });
     process.stdout.write(result.all.replace(/^/gm, '  ') + '\n');
@@ -40,11 +34,6 @@ async function main(): Promise<void> {
     console.log(`${pc.green('✔')} gitops/${env}/${APP}/  ${files.join('  ')}`);
   }
   console.log(`\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`);
-}
-
-async function availableTargets(ws: TempWorkspace): Promise<Set<string>> {
-  const result = await ws.nx(['show', 'project', 'hello', '--json']);
-  return new Set(result.exitCode === 0 ? Object.keys(JSON.parse(result.stdout).targets ?? {}) : []);
 }
 
 await main();
