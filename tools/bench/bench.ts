@@ -193,6 +193,8 @@ export function formatReport(r: Report): string {
     Object.values(r.scenarios).map((s) => [s.label, formatMs(s.medianMs), formatMs(Math.min(...s.samplesMs)), formatMs(Math.max(...s.samplesMs)), formatMb(s.peakRssKb)]),
   );
   const check = (value: number, test: (v: number) => boolean) => verdict(finite(value) === undefined ? undefined : test(value));
+  // cheaper per app at 100 than at 10 is not superlinear growth: a fixed start-up cost spread over more apps
+  const linearity = (v: number) => (!Number.isFinite(v) ? 'n/a' : v > 1.25 ? 'MISSED' : v < 0.75 ? 'MISSED (fixed cost)' : 'ok');
   const ratios = formatTable(
     ['ratio', 'value', 'target', ''],
     [
@@ -200,7 +202,7 @@ export function formatReport(r: Report): string {
       ['naive loop / mayday cold', formatRatio(r.ratios.naiveOverCold), '≥ 1.50×', check(r.ratios.naiveOverCold, (v) => v >= 1.5)],
       ['no-op / nx floor', formatRatio(r.ratios.noopOverNxFloor), '≤ 1.50×', check(r.ratios.noopOverNxFloor, (v) => v <= 1.5)],
       ['one app changed renders', `${[...new Set(one)].join('/')} app(s)`, '= 1', verdict(one.every((n) => n === 1))],
-      ['cost per app, 100 / 10 apps', formatRatio(r.ratios.perApp100OverPerApp10), '≤ 1.25×', check(r.ratios.perApp100OverPerApp10, (v) => v <= 1.25)],
+      ['cost per app, 100 / 10 apps', formatRatio(r.ratios.perApp100OverPerApp10), '0.75–1.25×', linearity(r.ratios.perApp100OverPerApp10)],
     ],
   );
   const scale = formatTable(
