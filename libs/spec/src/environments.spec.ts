@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { MaydayError } from './diagnostics.ts';
-import { ENVIRONMENTS_FILE, maxAppNameLength, namespaceFor, parseEnvironments } from './environments.ts';
+import { maxAppNameLength, namespaceFor, parseEnvironments } from './environments.ts';
+import { ENVIRONMENTS_FILE } from './workspace.ts';
 import { parseYamlFile } from './yaml-file.ts';
 
 const REPO = join(import.meta.dirname, '../../..');

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { MaydayError } from './diagnostics.ts';
 import { dnsLabel, DNS1123_LABEL_MAX, HELM_RELEASE_NAME_MAX } from './naming.ts';
 import { readYamlFile, type YamlFile } from './yaml-file.ts';
+import { ENVIRONMENTS_FILE } from './workspace.ts';
 import { zodDiagnostics } from './zod-diagnostics.ts';
 
-export const ENVIRONMENTS_FILE = 'platform/environments.yaml';
 
 const kubernetesVersion = z
   .string()

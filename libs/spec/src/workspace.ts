@@ -1,5 +1,9 @@
-/** Where things live in a mayday workspace; every path is relative to the workspace root. */
+/**
+ * Where things live in a mayday workspace; every path is relative to the workspace root.
+ * Dependency-free (exported as `@mayday/spec/workspace`), so the Nx plugin's graph code loads fast.
+ */
 export const APPS_DIR = 'apps';
+export const ENVIRONMENTS_FILE = 'platform/environments.yaml';
 export const CHART_DIR = 'platform/charts/app';
 export const CHART_SCHEMA_FILE = `${CHART_DIR}/values.schema.json`;
 export const CHART_VALUES_FILE = `${CHART_DIR}/values.yaml`;

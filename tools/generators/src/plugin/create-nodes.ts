@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration } from '@nx/devkit';
 import { parse } from 'yaml';
-import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/spec';
+import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/spec/workspace';
 import { appTargets, type MaydayPluginOptions } from './targets.ts';
 
 export type { MaydayPluginOptions } from './targets.ts';
@@ -61,10 +61,11 @@ function environmentNames(workspaceRoot: string): string[] {
   }
 }
 
+/** The team tag, read from the `team:` line without a YAML parser: a DNS label by schema, and 100s of apps add up. */
 function teamTag(valuesFile: string): string[] {
   try {
-    const team = (parse(readFileSync(valuesFile, 'utf8')) as { team?: unknown } | null)?.team;
-    return typeof team === 'string' && team ? [`team:${team}`] : [];
+    const team = /^team:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \t]*(#.*)?$/m.exec(readFileSync(valuesFile, 'utf8'))?.[2];
+    return team ? [`team:${team}`] : [];
   } catch {
     return [];
   }

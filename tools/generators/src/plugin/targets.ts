@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/spec';
+import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/spec/workspace';
 
 export interface MaydayPluginOptions {
   renderTargetName?: string;
@@ -78,7 +78,8 @@ function gitopsTargets(app: string, render: string): Record<string, TargetConfig
     push: {
       executor: 'mayday:push',
       cache: false,
-      dependsOn: [render],
+      // lint is the gate: nothing is published that fails it
+      dependsOn: [render, 'lint'],
       metadata: {
         description: `Publish gitops/<env>/${app}/ to the GitOps branch of platform/gitops.yaml (one commit per run for all apps)`,
         technologies: ['git'],

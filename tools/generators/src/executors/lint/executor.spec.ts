@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -43,7 +44,8 @@ async function lint(options: { format?: 'text' | 'json' } = {}): Promise<{ succe
     const before = ws.snapshot();
     const { success } = await lintExecutor(options, { root: ws.root, cwd: ws.root, projectName: APP, isVerbose: false } as unknown as ExecutorContext);
     expect(ws.snapshot()).toEqual(before);
-    return { success, out };
+    // colours are on wherever CI is set (picocolors): assert on the text a reader sees
+    return { success, out: stripVTControlCharacters(out) };
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();

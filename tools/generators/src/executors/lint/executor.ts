@@ -1,8 +1,9 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
-import { helmTemplateWith, resolveHelm } from '@mayday/render';
+import { helmTemplateWith, limitConcurrency, resolveHelm, type HelmTemplate } from '@mayday/render';
 import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/spec';
+import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
 export interface LintExecutorOptions {
@@ -14,22 +15,41 @@ export interface LintExecutorOptions {
 export default async function lintExecutor(options: LintExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   return runReported(async () => {
     if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
-    const root = context.root;
-    const all = loadEnvironments(root);
-    const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
-    const app = context.projectName;
-    let result: AppLintResult;
-    try {
-      result = await lintApp({ workspaceRoot: root, helmTemplate: helmTemplateWith(resolveHelm(root)) }, app, envs);
-    } catch (error) {
-      // A broken waiver or policy file stops lint before any env; machines still get JSON.
-      if (options.format !== 'json' || !isMaydayError(error)) throw error;
-      result = { app, envs: [], findings: error.diagnostics.map((d) => ({ ...d, app, env: '' })) };
-    }
-    if (options.format === 'json') process.stdout.write(formatLintJson([result]));
-    else process.stdout.write(colour(formatLintText([result])));
-    return totals([result]).errors === 0;
+    const helmTemplate = helmTemplateWith(resolveHelm(context.root));
+    return lintProject(context.root, context.projectName, options, helmTemplate, (text) => process.stdout.write(text));
   });
+}
+
+/**
+ * `nx affected -t lint` with many apps: one process lints them all (executors.json `preferBatch`), Helm at
+ * Nx's parallelism. It also keeps `push` (which depends on lint) to one batch, so one run is one commit.
+ */
+export async function* lintBatchExecutor(
+  taskGraph: TaskGraph,
+  inputs: Record<string, LintExecutorOptions>,
+  _overrides: LintExecutorOptions,
+  context: ExecutorContext,
+): AsyncIterableIterator<BatchTaskResult> {
+  const helmSlots = batchParallelism(context);
+  const helmTemplate = limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(context.root)));
+  yield* streamTaskResults(Object.values(taskGraph.tasks), helmSlots, (task, output) =>
+    lintProject(context.root, task.target.project, inputs[task.id] ?? {}, helmTemplate, (text) => output.push(text.replace(/\n$/, ''))),
+  );
+}
+
+async function lintProject(root: string, app: string, options: LintExecutorOptions, helmTemplate: HelmTemplate, print: (text: string) => void): Promise<boolean> {
+  const all = loadEnvironments(root);
+  const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
+  let result: AppLintResult;
+  try {
+    result = await lintApp({ workspaceRoot: root, helmTemplate }, app, envs);
+  } catch (error) {
+    // A broken waiver or policy file stops lint before any env; machines still get JSON.
+    if (options.format !== 'json' || !isMaydayError(error)) throw error;
+    result = { app, envs: [], findings: error.diagnostics.map((d) => ({ ...d, app, env: '' })) };
+  }
+  print(options.format === 'json' ? formatLintJson([result]) : colour(formatLintText([result])));
+  return totals([result]).errors === 0;
 }
 
 function colour(text: string): string {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
-import renderExecutor, { renderBatchExecutor, renderParallelism, type RenderTaskResult } from './executor.ts';
+import { batchParallelism } from '../batch.ts';
+import renderExecutor, { renderBatchExecutor, type RenderTaskResult } from './executor.ts';
 
 let ws: TempWorkspace;
 const APPS = ['cart', 'shop', 'search'];
@@ -99,8 +100,8 @@ describe('render batch executor', () => {
   });
 
   it('runs as many Helm processes as nx.json parallel allows, else one per CPU', () => {
-    expect(renderParallelism({ nxJsonConfiguration: { parallel: 3 } })).toBe(3);
-    expect(renderParallelism({ nxJsonConfiguration: {} })).toBe(availableParallelism());
+    expect(batchParallelism({ nxJsonConfiguration: { parallel: 3 } })).toBe(3);
+    expect(batchParallelism({ nxJsonConfiguration: {} })).toBe(availableParallelism());
   });
 
   it('is what `nx run-many -t render` runs: one batch for every app, same files as the executor writes', async () => {

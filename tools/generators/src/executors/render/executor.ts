@@ -1,18 +1,13 @@
-import { availableParallelism } from 'node:os';
-import { Writable } from 'node:stream';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 // only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
 import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
-import { helmTemplateWith, limitConcurrency, renderAppEnvs, resolveHelm, runPool, type HelmTemplate } from '@mayday/render';
-import { findEnvironment, isMaydayError, loadEnvironments, MaydayError, type Environment } from '@mayday/spec';
-import { printDiagnostics, runReported } from '../report.ts';
+import { helmTemplateWith, limitConcurrency, renderAppEnvs, resolveHelm, type HelmTemplate } from '@mayday/render';
+import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/spec';
+import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
+import { runReported } from '../report.ts';
 
-/** One task's result as a batch executor streams it to Nx (nx's BatchExecutorTaskResult, not re-exported by @nx/devkit). */
-export interface RenderTaskResult {
-  task: string;
-  result: { success: boolean; terminalOutput: string; startTime: number; endTime: number };
-}
+export type { BatchTaskResult as RenderTaskResult } from '../batch.ts';
 
 export interface RenderExecutorOptions {
   env?: string[];
@@ -46,10 +41,9 @@ export async function* renderBatchExecutor(
   inputs: Record<string, RenderExecutorOptions>,
   _overrides: RenderExecutorOptions,
   context: ExecutorContext,
-): AsyncIterableIterator<RenderTaskResult> {
+): AsyncIterableIterator<BatchTaskResult> {
   const root = context.root;
-  const helmSlots = renderParallelism(context);
-  const tasks = Object.values(taskGraph.tasks);
+  const helmSlots = batchParallelism(context);
   let session: RenderSession | Error;
   try {
     session = { root, environments: loadEnvironments(root), helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))) };
@@ -57,30 +51,10 @@ export async function* renderBatchExecutor(
     session = error as Error; // a broken environments.yaml fails every task, each with the diagnostics
   }
 
-  const finished: RenderTaskResult[] = [];
-  let wake: (() => void) | undefined;
-  const done = runPool(tasks, helmSlots * 2, async (task) => {
-    const startTime = Date.now();
-    const output: string[] = [];
-    const success = await renderReported(async () => {
-      if (session instanceof Error) throw session;
-      return renderProject(session, task.target.project, inputs[task.id] ?? {}, (line) => output.push(line));
-    }, output);
-    finished.push({ task: task.id, result: { success, terminalOutput: output.join('\n') + '\n', startTime, endTime: Date.now() } });
-    wake?.();
+  yield* streamTaskResults(Object.values(taskGraph.tasks), helmSlots * 2, async (task, output) => {
+    if (session instanceof Error) throw session;
+    return renderProject(session, task.target.project, inputs[task.id] ?? {}, (line) => output.push(line));
   });
-  // hand each app's result to Nx as soon as it is known, while the others still render
-  let settled = false;
-  void done.finally(() => {
-    settled = true;
-    wake?.();
-  });
-  for (let reported = 0; reported < tasks.length; ) {
-    if (finished.length === reported && !settled) await new Promise<void>((resolve) => (wake = resolve));
-    while (reported < finished.length) yield finished[reported++];
-    if (settled && reported === finished.length) break;
-  }
-  await done;
 }
 
 /** Renders one app (all its envs, or those in `options.env`), writes or checks gitops/, and reports each env. */
@@ -102,37 +76,6 @@ async function renderProject(session: RenderSession, app: string, options: Rende
   const changes = writeAppTrees(root, app, rendered);
   changes.forEach((change, i) => print(describe(change, rendered[i].files.length)));
   return true;
-}
-
-/**
- * runReported for one task of a batch: a user mistake becomes the task's diagnostics, and a bug
- * fails only its own task, with the stack, instead of ending the whole batch.
- */
-async function renderReported(body: () => Promise<boolean>, output: string[]): Promise<boolean> {
-  try {
-    return await body();
-  } catch (error) {
-    if (isMaydayError(error)) {
-      printDiagnostics(error.diagnostics, linesOf(output));
-    } else {
-      output.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    }
-    return false;
-  }
-}
-
-const linesOf = (output: string[]): Writable =>
-  new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      output.push(String(chunk).replace(/\n$/, ''));
-      callback();
-    },
-  });
-
-/** Nx's own parallelism (nx.json `parallel`), so a batch uses the cores a non-batch run would. */
-export function renderParallelism(context: Pick<ExecutorContext, 'nxJsonConfiguration'>): number {
-  const parallel = Number(context.nxJsonConfiguration?.parallel);
-  return Number.isInteger(parallel) && parallel > 0 ? parallel : availableParallelism();
 }
 
 function describe(change: TreeChange, resources: number): string {
