@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { closest, MaydayError } from '@mayday/spec';
+import { closest, jsonPointerToPath, MaydayError } from '@mayday/spec';
+import { CRD_MODEL_PACKAGES } from './crd-packages.ts';
 import { strictSchema } from './strict-schema.ts';
 
 /** One schema violation in a rendered object, at a field path such as `spec.template.spec.containers[0].imagee`. */
@@ -23,18 +24,7 @@ type ObjectValidator = (object: unknown) => SchemaIssue[];
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/**
- * CRD kinds the base chart may emit, validated with the schemas compiled into the pinned
- * @kubernetes-models packages (generated from each project's CRDs).
- */
-export const CRD_MODEL_PACKAGES = [
-  '@kubernetes-models/gateway-api',
-  '@kubernetes-models/argo-rollouts',
-  '@kubernetes-models/argo-cd',
-  '@kubernetes-models/prometheus-operator',
-  '@kubernetes-models/external-secrets',
-  '@kubernetes-models/sealed-secrets',
-];
+export { CRD_MODEL_PACKAGES };
 
 /** CRD fields that embed a core Kubernetes type: checked strictly against the core schema too. */
 const EMBEDDED_CORE_TYPES: Record<string, Record<string, string>> = {
@@ -162,7 +152,7 @@ function issuesFromAjv(errors: readonly ErrorObject[], root: unknown): SchemaIss
   // An unknown field inside a oneOf/anyOf branch also fails the branch: report the specific errors only.
   const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
   for (const error of specific.length ? specific : errors) {
-    const base = pointerToPath(error.instancePath);
+    const base = jsonPointerToPath(error.instancePath);
     let issue: SchemaIssue;
     if (error.keyword === 'additionalProperties') {
       const field = (error.params as { additionalProperty: string }).additionalProperty;
@@ -280,15 +270,6 @@ function crdIndex(): Map<string, () => Promise<ValidateFunction>> {
     }
   }
   return index;
-}
-
-function pointerToPath(pointer: string): (string | number)[] {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

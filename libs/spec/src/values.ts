@@ -66,7 +66,7 @@ export function validateValues(schemaText: string, layers: readonly ValuesLayer[
 }
 
 function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagnostic {
-  const base = pointerToPath(error.instancePath);
+  const base = jsonPointerToPath(error.instancePath);
   let path = base;
   let message = error.message ?? 'is invalid';
   let hint = `fix the value; the allowed fields are described in ${CHART_SCHEMA_FILE}`;
@@ -99,7 +99,8 @@ function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagn
   };
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
+/** A JSON Pointer (`/containers/0/image`, as ajv reports) as path segments: `['containers', 0, 'image']`. */
+export function jsonPointerToPath(pointer: string): (string | number)[] {
   if (!pointer) return [];
   return pointer
     .slice(1)

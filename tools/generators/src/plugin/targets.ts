@@ -1,4 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
+import { CRD_MODEL_PACKAGES } from '@mayday/policy/crd-packages';
 import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/spec/workspace';
 
 export interface MaydayPluginOptions {
@@ -29,17 +30,7 @@ export const LINT_INPUTS = [
   '!{workspaceRoot}/libs/policy/src/**/*.spec.ts',
   '{workspaceRoot}/libs/policy/schemas/**/*',
   {
-    externalDependencies: [
-      '@bufbuild/cel',
-      'ajv',
-      'zod',
-      '@kubernetes-models/gateway-api',
-      '@kubernetes-models/argo-rollouts',
-      '@kubernetes-models/argo-cd',
-      '@kubernetes-models/prometheus-operator',
-      '@kubernetes-models/external-secrets',
-      '@kubernetes-models/sealed-secrets',
-    ],
+    externalDependencies: ['@bufbuild/cel', 'ajv', 'zod', ...CRD_MODEL_PACKAGES],
   },
 ];
 
