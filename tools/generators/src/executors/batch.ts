@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
-import type { ExecutorContext, Task } from '@nx/devkit';
+import type { ExecutorContext, Task, TaskGraph } from '@nx/devkit';
+import pc from 'picocolors';
 import { runPool } from '@mayday/render';
-import { isMaydayError } from '@mayday/spec';
+import { formatDiagnostic, isMaydayError } from '@mayday/spec';
 import { printDiagnostics } from './report.ts';
 
 /** Nx's own parallelism (nx.json `parallel`), so a batch uses the cores a non-batch run would. */
@@ -72,4 +73,36 @@ export async function* streamTaskResults(
     if (settled && reported === finished.length) break;
   }
   await done;
+}
+
+/**
+ * For targets that act on a whole run at once (push: one commit; diff: one report): the batch's apps,
+ * the options they share, and one result for every task. `body` logs lines, printed as they come;
+ * a MaydayError fails the whole batch with its diagnostics, a bug keeps its stack.
+ */
+export async function runWholeBatch<O extends object>(
+  taskGraph: TaskGraph,
+  inputs: Record<string, O>,
+  overrides: O,
+  body: (apps: string[], options: O, log: (line: string) => void) => Promise<boolean>,
+): Promise<Record<string, BatchTaskResult['result']>> {
+  const startTime = Date.now();
+  const tasks = Object.values(taskGraph.tasks);
+  const apps = [...new Set(tasks.map((t) => t.target.project))].sort();
+  const options = { ...(inputs[tasks[0]?.id] ?? {}), ...overrides } as O;
+  const lines: string[] = [];
+  const log = (line: string) => {
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+  let success: boolean;
+  try {
+    success = await body(apps, options, log);
+  } catch (error) {
+    if (!isMaydayError(error)) throw error;
+    for (const d of error.diagnostics) log(pc.red(formatDiagnostic(d)));
+    success = false;
+  }
+  const terminalOutput = lines.join('\n') + '\n';
+  return Object.fromEntries(tasks.map((t) => [t.id, { success, terminalOutput, startTime, endTime: Date.now() }]));
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { diffGitops, formatDiffMarkdown, formatDiffText, loadGitopsConfig, type GitopsDiff } from '@mayday/gitops';
-import { formatDiagnostic, isMaydayError } from '@mayday/spec';
+import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
 export interface DiffExecutorOptions {
@@ -12,8 +12,6 @@ export interface DiffExecutorOptions {
   remote?: string;
   branch?: string;
 }
-
-type TaskResult = { success: boolean; terminalOutput: string; startTime?: number; endTime?: number };
 
 /** `nx run <app>:diff`: what push would change for one app, per env, against the published branch. */
 export default async function diffExecutor(options: DiffExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -31,22 +29,11 @@ export async function diffBatchExecutor(
   inputs: Record<string, DiffExecutorOptions>,
   overrides: DiffExecutorOptions,
   context: ExecutorContext,
-): Promise<Record<string, TaskResult>> {
-  const startTime = Date.now();
-  const tasks = Object.values(taskGraph.tasks);
-  const apps = [...new Set(tasks.map((t) => t.target.project))].sort();
-  const options = { ...(inputs[tasks[0]?.id] ?? {}), ...overrides };
-  let terminalOutput: string;
-  let success = true;
-  try {
-    terminalOutput = await diffReport(context.root, apps, options);
-  } catch (error) {
-    if (!isMaydayError(error)) throw error;
-    terminalOutput = error.diagnostics.map(formatDiagnostic).join('\n') + '\n';
-    success = false;
-  }
-  process.stdout.write(terminalOutput);
-  return Object.fromEntries(tasks.map((t) => [t.id, { success, terminalOutput, startTime, endTime: Date.now() }]));
+): Promise<Record<string, BatchTaskResult['result']>> {
+  return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
+    log((await diffReport(context.root, apps, options)).replace(/\n$/, ''));
+    return true;
+  });
 }
 
 async function diffReport(root: string, apps: string[], options: DiffExecutorOptions): Promise<string> {

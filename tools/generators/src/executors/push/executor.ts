@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { describeChange, loadGitopsConfig, publishGitops, type PublishResult } from '@mayday/gitops';
-import { formatDiagnostic, isMaydayError } from '@mayday/spec';
+import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
 export interface PushExecutorOptions {
@@ -10,8 +10,6 @@ export interface PushExecutorOptions {
   /** Publish to this branch instead of platform/gitops.yaml's. */
   branch?: string;
 }
-
-type TaskResult = { success: boolean; terminalOutput: string; startTime?: number; endTime?: number };
 
 /** `nx run <app>:push`: publishes one app's gitops folders. */
 export default async function pushExecutor(options: PushExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -33,27 +31,11 @@ export async function pushBatchExecutor(
   inputs: Record<string, PushExecutorOptions>,
   overrides: PushExecutorOptions,
   context: ExecutorContext,
-): Promise<Record<string, TaskResult>> {
-  const startTime = Date.now();
-  const tasks = Object.values(taskGraph.tasks);
-  const apps = [...new Set(tasks.map((t) => t.target.project))].sort();
-  const options = { ...(inputs[tasks[0]?.id] ?? {}), ...overrides };
-  const lines: string[] = [];
-  const log = (line: string) => {
-    lines.push(line);
-    console.log(line);
-  };
-  let success = true;
-  try {
-    const result = await publish(context.root, apps, options, log);
-    log(report(result));
-  } catch (error) {
-    if (!isMaydayError(error)) throw error;
-    for (const d of error.diagnostics) log(pc.red(formatDiagnostic(d)));
-    success = false;
-  }
-  const terminalOutput = lines.join('\n') + '\n';
-  return Object.fromEntries(tasks.map((t) => [t.id, { success, terminalOutput, startTime, endTime: Date.now() }]));
+): Promise<Record<string, BatchTaskResult['result']>> {
+  return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
+    log(report(await publish(context.root, apps, options, log)));
+    return true;
+  });
 }
 
 function publish(root: string, apps: string[], options: PushExecutorOptions, log: (line: string) => void): Promise<PublishResult> {
