@@ -53,8 +53,7 @@ export function appValuesFiles(workspaceRoot: string, app: string, env: string):
  * Loads and checks an app's values for an env: YAML syntax and the chart's values.schema.json,
  * each problem reported at the file and line that set it (Helm would only say "values don't meet the schema").
  */
-export function loadAppValues(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
-  const files = appValuesFiles(workspaceRoot, app, env.name);
+export function loadAppValues(workspaceRoot: string, app: string, env: Environment, files = appValuesFiles(workspaceRoot, app, env.name)): ValuesLayer[] {
   const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files].map((file) => readValuesFile(join(workspaceRoot, file), file)).map((source) => ({ source, data: source.data }));
   const platform = { platform: platformValues(env) };
   layers.push({ source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false }, data: platform });
@@ -81,8 +80,8 @@ export function helmRequestFor(workspaceRoot: string, app: string, env: Environm
 /** Renders one app in one env with the base chart and real Helm, then normalises the output. */
 export async function renderApp(context: RenderContext, app: string, env: Environment): Promise<RenderedEnv> {
   const { workspaceRoot } = context;
-  loadAppValues(workspaceRoot, app, env);
   const files = appValuesFiles(workspaceRoot, app, env.name);
+  loadAppValues(workspaceRoot, app, env, files);
   const request = helmRequestFor(workspaceRoot, app, env, files);
   let output: string;
   try {
