@@ -7,7 +7,18 @@ import { createTempWorkspace } from '@mayday/testing';
 
 const APP = 'demo';
 const steps: [string, string[]][] = [
-  ['Create the app', ['g', 'mayday:app', APP, '--team=platform', '--port=9898', '--image=ghcr.io/stefanprodan/podinfo:6.9.0', '--no-interactive']],
+  [
+    'Create the app',
+    [
+      'g',
+      'mayday:app',
+      APP,
+      '--team=platform',
+      '--port=9898',
+      '--image=ghcr.io/stefanprodan/podinfo:6.9.0',
+      '--no-interactive',
+    ],
+  ],
   ['Show its inferred targets', ['show', 'project', APP, '--json']],
   ['Lint its values and manifests', ['run', `${APP}:lint`]],
   ['Render every env with Helm', ['run', `${APP}:render`]],
@@ -22,25 +33,39 @@ async function main(): Promise<void> {
     n++;
     console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${pc.bold(title)}  ${pc.dim(`nx ${args.join(' ')}`)}`);
     const result = await ws.nx(args, { FORCE_COLOR: '1' });
-    process.stdout.write((args.includes('--json') && result.exitCode === 0 ? describeTargets(result.stdout) : result.all).replace(/^/gm, '  ') + '\n');
+    process.stdout.write(
+      (args.includes('--json') && result.exitCode === 0 ? describeTargets(result.stdout) : result.all).replace(
+        /^/gm,
+        '  ',
+      ) + '\n',
+    );
     if (result.exitCode !== 0) {
       console.error(pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode})`));
       process.exitCode = 1;
       return;
     }
   }
-  for (const env of readdirSync(join(ws.root, 'gitops')).filter((d) => !d.startsWith('.')).sort()) {
+  for (const env of readdirSync(join(ws.root, 'gitops'))
+    .filter((d) => !d.startsWith('.'))
+    .sort()) {
     const files = readdirSync(join(ws.root, 'gitops', env, APP)).sort();
     console.log(`${pc.green('✔')} gitops/${env}/${APP}/  ${files.join('  ')}`);
   }
-  console.log(`\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`);
+  console.log(
+    `\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`,
+  );
 }
 
 /** `nx show project --json` as a short table: what a person reads in the interactive view. */
 function describeTargets(json: string): string {
-  const project = JSON.parse(json) as { tags: string[]; targets: Record<string, { cache?: boolean; dependsOn?: string[]; metadata?: { description?: string } }> };
+  const project = JSON.parse(json) as {
+    tags: string[];
+    targets: Record<string, { cache?: boolean; dependsOn?: string[]; metadata?: { description?: string } }>;
+  };
   const rows = Object.entries(project.targets).map(([name, t]) => {
-    const notes = [t.cache ? 'cached' : '', t.dependsOn?.length ? `after ${t.dependsOn.join(', ')}` : ''].filter(Boolean).join('; ');
+    const notes = [t.cache ? 'cached' : '', t.dependsOn?.length ? `after ${t.dependsOn.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
     return `${pc.bold(name.padEnd(7))} ${t.metadata?.description ?? ''}${notes ? pc.dim(` (${notes})`) : ''}`;
   });
   return [`tags: ${project.tags.join(', ')}`, ...rows].join('\n');

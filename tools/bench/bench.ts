@@ -7,9 +7,18 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnvironments } from '@mayday/spec';
+import { loadEnvironments } from '@mayday/model';
 import { measure, type Measured } from './measure.ts';
-import { costPerApp, fixedAndMarginalCost, formatMb, formatMs, formatRatio, formatTable, median, ratio } from './stats.ts';
+import {
+  costPerApp,
+  fixedAndMarginalCost,
+  formatMb,
+  formatMs,
+  formatRatio,
+  formatTable,
+  median,
+  ratio,
+} from './stats.ts';
 import { renderedCount, renderedWithoutCache } from './nx-summary.ts';
 import { commitAll, copyWorkspace, generateApps, git } from './workspace.ts';
 
@@ -36,12 +45,20 @@ interface Options {
 
 function parseOptions(): Options {
   const { values } = parseArgs({
-    options: { apps: { type: 'string', default: '100' }, reps: { type: 'string', default: '3' }, json: { type: 'string' }, keep: { type: 'boolean', default: false }, ref: { type: 'string' } },
+    options: {
+      apps: { type: 'string', default: '100' },
+      reps: { type: 'string', default: '3' },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      ref: { type: 'string' },
+    },
   });
   const apps = Number(values.apps);
   const reps = Number(values.reps);
-  if (!Number.isInteger(apps) || apps < 1) throw new Error(`--apps ${values.apps}: pass a whole number of apps, e.g. --apps 20`);
-  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps ${values.reps}: pass a whole number of repetitions, e.g. --reps 3`);
+  if (!Number.isInteger(apps) || apps < 1)
+    throw new Error(`--apps ${values.apps}: pass a whole number of apps, e.g. --apps 20`);
+  if (!Number.isInteger(reps) || reps < 1)
+    throw new Error(`--reps ${values.reps}: pass a whole number of repetitions, e.g. --reps 3`);
   return { apps, reps, json: values.json ? resolve(values.json) : undefined, keep: values.keep, ref: values.ref };
 }
 
@@ -60,7 +77,12 @@ async function main(): Promise<void> {
     const parallel = nxJson.parallel ?? availableParallelism();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PATH: [join(root, 'node_modules/.bin'), join(root, '.tools/bin'), dirname(process.execPath), process.env.PATH].join(':'),
+      PATH: [
+        join(root, 'node_modules/.bin'),
+        join(root, '.tools/bin'),
+        dirname(process.execPath),
+        process.env.PATH,
+      ].join(':'),
       NX_DAEMON: 'false',
       NX_NO_CLOUD: 'true',
       NX_TUI: 'false',
@@ -69,7 +91,10 @@ async function main(): Promise<void> {
     };
     const run = async (command: string, args: string[]): Promise<Measured> => {
       const result = await measure(command, args, { cwd: root, env });
-      if (result.exitCode !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`);
+      if (result.exitCode !== 0)
+        throw new Error(
+          `${command} ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`,
+        );
       return result;
     };
     const nx = (...args: string[]) => run(join(root, 'node_modules/.bin/nx'), [...args, '--outputStyle=static']);
@@ -80,7 +105,14 @@ async function main(): Promise<void> {
     commitAll(root, 'rendered');
 
     const scaleSizes = [...new Set([10, 100])].filter((n) => n < apps.length);
-    const samples: Record<Scenario, Measured[]> = { cold: [], floor: [], naive: [], oneChanged: [], noop: [], nxFloor: [] };
+    const samples: Record<Scenario, Measured[]> = {
+      cold: [],
+      floor: [],
+      naive: [],
+      oneChanged: [],
+      noop: [],
+      nxFloor: [],
+    };
     const scaleSamples = new Map<number, Measured[]>(scaleSizes.map((n) => [n, []]));
     const renderedByOneChanged: number[] = [];
     const plan = (...args: string[]) => run(process.execPath, [join(root, 'tools/bench/helm-plan.ts'), ...args]);
@@ -97,11 +129,21 @@ async function main(): Promise<void> {
       const cold = await nx('run-many', '-t', 'render', '--skip-nx-cache');
       expectRendered(cold, apps.length, SCENARIOS.cold);
       samples.cold.push(cold);
-      samples.floor.push(await run(process.execPath, [join(root, 'tools/bench/helm-floor.ts'), planFile, String(parallel)]));
+      samples.floor.push(
+        await run(process.execPath, [join(root, 'tools/bench/helm-floor.ts'), planFile, String(parallel)]),
+      );
       rmSync(join(root, 'tmp/naive'), { recursive: true, force: true });
-      samples.naive.push(await run('bash', [join(root, 'tools/bench/naive-loop.sh'), join(root, 'tmp/naive'), ...naiveSpecs]));
+      samples.naive.push(
+        await run('bash', [join(root, 'tools/bench/naive-loop.sh'), join(root, 'tmp/naive'), ...naiveSpecs]),
+      );
       for (const size of scaleSizes) {
-        const subset = await nx('run-many', '-t', 'render', '--skip-nx-cache', `--projects=${apps.slice(0, size).join(',')}`);
+        const subset = await nx(
+          'run-many',
+          '-t',
+          'render',
+          '--skip-nx-cache',
+          `--projects=${apps.slice(0, size).join(',')}`,
+        );
         expectRendered(subset, size, `mayday cold at ${size} apps`);
         scaleSamples.get(size)!.push(subset);
       }
@@ -110,7 +152,11 @@ async function main(): Promise<void> {
       writeFileSync(changedFile, original.replace(/tag: "[^"]*"/, `tag: "${tag}"`));
       const one = await nx('affected', '-t', 'render');
       renderedByOneChanged.push(renderedWithoutCache(one.output));
-      if (!readFileSync(join(root, 'gitops', envs[0].name, changedApp, `deployment-${changedApp}.yaml`), 'utf8').includes(tag)) {
+      if (
+        !readFileSync(join(root, 'gitops', envs[0].name, changedApp, `deployment-${changedApp}.yaml`), 'utf8').includes(
+          tag,
+        )
+      ) {
         throw new Error(`one app changed: gitops/${envs[0].name}/${changedApp} does not carry the new tag ${tag}`);
       }
       samples.oneChanged.push(one);
@@ -123,7 +169,9 @@ async function main(): Promise<void> {
       samples.nxFloor.push(await run(join(root, 'node_modules/.bin/nx'), ['show', 'projects']));
     }
 
-    const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v.map((m) => m.ms))])) as Record<Scenario, number>;
+    const medians = Object.fromEntries(
+      Object.entries(samples).map(([k, v]) => [k, median(v.map((m) => m.ms))]),
+    ) as Record<Scenario, number>;
     const scale = [...scaleSamples].map(([apps, ms]) => ({ apps, medianMs: median(ms.map((m) => m.ms)) }));
     scale.push({ apps: apps.length, medianMs: medians.cold });
     const perApp = costPerApp(scale);
@@ -148,7 +196,12 @@ async function main(): Promise<void> {
       scenarios: Object.fromEntries(
         (Object.keys(SCENARIOS) as Scenario[]).map((k) => [
           k,
-          { label: SCENARIOS[k], medianMs: medians[k], samplesMs: samples[k].map((m) => Math.round(m.ms)), peakRssKb: Math.max(...samples[k].map((m) => m.peakRssKb)) },
+          {
+            label: SCENARIOS[k],
+            medianMs: medians[k],
+            samplesMs: samples[k].map((m) => Math.round(m.ms)),
+            peakRssKb: Math.max(...samples[k].map((m) => m.peakRssKb)),
+          },
         ]),
       ),
       ratios,
@@ -190,26 +243,61 @@ export function formatReport(r: Report): string {
   const one = r.oneAppChangedRendered;
   const scenarios = formatTable(
     ['scenario', 'median', 'min', 'max', 'peak RSS'],
-    Object.values(r.scenarios).map((s) => [s.label, formatMs(s.medianMs), formatMs(Math.min(...s.samplesMs)), formatMs(Math.max(...s.samplesMs)), formatMb(s.peakRssKb)]),
+    Object.values(r.scenarios).map((s) => [
+      s.label,
+      formatMs(s.medianMs),
+      formatMs(Math.min(...s.samplesMs)),
+      formatMs(Math.max(...s.samplesMs)),
+      formatMb(s.peakRssKb),
+    ]),
   );
-  const check = (value: number, test: (v: number) => boolean) => verdict(finite(value) === undefined ? undefined : test(value));
+  const check = (value: number, test: (v: number) => boolean) =>
+    verdict(finite(value) === undefined ? undefined : test(value));
   // cheaper per app at 100 than at 10 is not superlinear growth: a fixed start-up cost spread over more apps
-  const linearity = (v: number) => (!Number.isFinite(v) ? 'n/a' : v > 1.25 ? 'MISSED' : v < 0.75 ? 'MISSED (fixed cost)' : 'ok');
+  const linearity = (v: number) =>
+    !Number.isFinite(v) ? 'n/a' : v > 1.25 ? 'MISSED' : v < 0.75 ? 'MISSED (fixed cost)' : 'ok';
   const ratios = formatTable(
     ['ratio', 'value', 'target', ''],
     [
-      ['mayday cold / helm floor', formatRatio(r.ratios.coldOverFloor), '≤ 1.20×', check(r.ratios.coldOverFloor, (v) => v <= 1.2)],
-      ['naive loop / mayday cold', formatRatio(r.ratios.naiveOverCold), '≥ 1.50×', check(r.ratios.naiveOverCold, (v) => v >= 1.5)],
-      ['no-op / nx floor', formatRatio(r.ratios.noopOverNxFloor), '≤ 1.50×', check(r.ratios.noopOverNxFloor, (v) => v <= 1.5)],
+      [
+        'mayday cold / helm floor',
+        formatRatio(r.ratios.coldOverFloor),
+        '≤ 1.20×',
+        check(r.ratios.coldOverFloor, (v) => v <= 1.2),
+      ],
+      [
+        'naive loop / mayday cold',
+        formatRatio(r.ratios.naiveOverCold),
+        '≥ 1.50×',
+        check(r.ratios.naiveOverCold, (v) => v >= 1.5),
+      ],
+      [
+        'no-op / nx floor',
+        formatRatio(r.ratios.noopOverNxFloor),
+        '≤ 1.50×',
+        check(r.ratios.noopOverNxFloor, (v) => v <= 1.5),
+      ],
       ['one app changed renders', `${[...new Set(one)].join('/')} app(s)`, '= 1', verdict(one.every((n) => n === 1))],
-      ['cost per app, 100 / 10 apps', formatRatio(r.ratios.perApp100OverPerApp10), '0.75–1.25×', linearity(r.ratios.perApp100OverPerApp10)],
+      [
+        'cost per app, 100 / 10 apps',
+        formatRatio(r.ratios.perApp100OverPerApp10),
+        '0.75–1.25×',
+        linearity(r.ratios.perApp100OverPerApp10),
+      ],
     ],
   );
   const scale = formatTable(
     ['apps', 'mayday cold', 'per app', 'vs smallest'],
-    r.costPerApp.map((p) => [String(p.apps), formatMs(p.medianMs), formatMs(p.perAppMs), formatRatio(p.relativeToSmallest)]),
+    r.costPerApp.map((p) => [
+      String(p.apps),
+      formatMs(p.medianMs),
+      formatMs(p.perAppMs),
+      formatRatio(p.relativeToSmallest),
+    ]),
   );
-  const fit = r.fixedAndMarginal ? `fixed cost ≈ ${formatMs(r.fixedAndMarginal.fixedMs)} + ${formatMs(r.fixedAndMarginal.marginalMs)} per app` : 'one size only: pass --apps ≥ 11 for a second point';
+  const fit = r.fixedAndMarginal
+    ? `fixed cost ≈ ${formatMs(r.fixedAndMarginal.fixedMs)} + ${formatMs(r.fixedAndMarginal.marginalMs)} per app`
+    : 'one size only: pass --apps ≥ 11 for a second point';
   return [
     `mayday render benchmark: ${r.apps} apps, ${r.helmCalls} helm template calls, ${r.repetitions} repetitions (interleaved), parallel ${r.parallel}`,
     `${r.machine.cpus} CPUs, Node ${r.machine.node}, Helm ${r.machine.helm}; whole run ${r.totalSeconds} s, peak RSS ${formatMb(r.peakRssKb)}`,
@@ -225,7 +313,10 @@ export function formatReport(r: Report): string {
 
 function expectRendered(result: Measured, count: number, what: string): void {
   const rendered = renderedCount(result.output);
-  if (rendered !== count) throw new Error(`${what}: expected ${count} apps rendered, Nx reported ${rendered}:\n${result.output.slice(-3000)}`);
+  if (rendered !== count)
+    throw new Error(
+      `${what}: expected ${count} apps rendered, Nx reported ${rendered}:\n${result.output.slice(-3000)}`,
+    );
 }
 
 function helmVersion(root: string): string {

@@ -11,7 +11,9 @@ import type { HelmPlan } from './helm-plan.ts';
 
 function runHelm(helm: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile(helm, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout.length)));
+    execFile(helm, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout.length),
+    );
   });
 }
 

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmRequestFor, helmTemplateArgs, platformValues, resolveHelm } from '@mayday/render';
-import { APPS_DIR, appValuesFile, loadEnvironments, type Environment } from '@mayday/spec';
+import { APPS_DIR, appValuesFile, loadEnvironments, type Environment } from '@mayday/model';
 
 export interface HelmPlan {
   helm: string;
@@ -17,7 +17,9 @@ export interface HelmPlan {
 export function helmPlan(workspaceRoot: string, apps: readonly string[], envs: readonly Environment[]): HelmPlan {
   return {
     helm: resolveHelm(workspaceRoot),
-    calls: apps.flatMap((app) => envs.map((env) => ({ app, env: env.name, args: helmTemplateArgs(helmRequestFor(workspaceRoot, app, env)) }))),
+    calls: apps.flatMap((app) =>
+      envs.map((env) => ({ app, env: env.name, args: helmTemplateArgs(helmRequestFor(workspaceRoot, app, env)) })),
+    ),
   };
 }
 
@@ -33,7 +35,8 @@ function main(): void {
   const envs = loadEnvironments(root);
   if (what === 'calls' && file) writeFileSync(file, JSON.stringify(helmPlan(root, listApps(root), envs)));
   else if (what === 'env-specs') {
-    for (const env of envs) console.log([env.name, env.kubernetesVersion, env.namespace, JSON.stringify(platformValues(env))].join('|'));
+    for (const env of envs)
+      console.log([env.name, env.kubernetesVersion, env.namespace, JSON.stringify(platformValues(env))].join('|'));
   } else throw new Error('usage: helm-plan.ts calls <file> | env-specs');
 }
 

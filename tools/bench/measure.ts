@@ -42,7 +42,11 @@ export function treeRssKb(rootPid: number, table = processTable()): number {
 }
 
 /** Runs a command (argument array, no shell), timing it wall-clock and sampling its tree's RSS. */
-export function measure(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; sampleMs?: number }): Promise<Measured> {
+export function measure(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; sampleMs?: number },
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });

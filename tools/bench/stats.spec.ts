@@ -42,9 +42,15 @@ describe('bench statistics', () => {
   });
 
   it('aligns a table: first column left, the others right', () => {
-    expect(formatTable(['scenario', 'median'], [['helm floor', '9.1 s'], ['no-op', '850 ms']])).toBe(
-      ['scenario    median', '----------  ------', 'helm floor   9.1 s', 'no-op       850 ms'].join('\n'),
-    );
+    expect(
+      formatTable(
+        ['scenario', 'median'],
+        [
+          ['helm floor', '9.1 s'],
+          ['no-op', '850 ms'],
+        ],
+      ),
+    ).toBe(['scenario    median', '----------  ------', 'helm floor   9.1 s', 'no-op       850 ms'].join('\n'));
   });
 });
 
@@ -56,7 +62,11 @@ describe('reading the Nx summary', () => {
     const many = ' NX   Successfully ran target render for 20 projects (4s)\n  Cache:             19/20 hit (95%)';
     expect(renderedCount(many)).toBe(20);
     expect(renderedWithoutCache(many)).toBe(1);
-    expect(renderedWithoutCache(' NX   Successfully ran target render for 3 projects\n  Cache:             Skipped (--skip-nx-cache)')).toBe(3);
+    expect(
+      renderedWithoutCache(
+        ' NX   Successfully ran target render for 3 projects\n  Cache:             Skipped (--skip-nx-cache)',
+      ),
+    ).toBe(3);
     expect(renderedCount(' NX   No tasks were run')).toBe(0);
     expect(renderedCount('something else')).toBeNaN();
   });

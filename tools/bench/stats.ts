@@ -27,14 +27,20 @@ export interface CostPerApp extends ScalePoint {
 export function costPerApp(points: readonly ScalePoint[]): CostPerApp[] {
   const sorted = [...points].sort((a, b) => a.apps - b.apps);
   const base = sorted.length ? sorted[0].medianMs / sorted[0].apps : Number.NaN;
-  return sorted.map((p) => ({ ...p, perAppMs: p.medianMs / p.apps, relativeToSmallest: ratio(p.medianMs / p.apps, base) }));
+  return sorted.map((p) => ({
+    ...p,
+    perAppMs: p.medianMs / p.apps,
+    relativeToSmallest: ratio(p.medianMs / p.apps, base),
+  }));
 }
 
 /**
  * Fixed and per-app cost from the smallest and largest size (two-point line): tells a fixed
  * start-up cost (Nx, Node) apart from the work that grows with the number of apps.
  */
-export function fixedAndMarginalCost(points: readonly ScalePoint[]): { fixedMs: number; marginalMs: number } | undefined {
+export function fixedAndMarginalCost(
+  points: readonly ScalePoint[],
+): { fixedMs: number; marginalMs: number } | undefined {
   const sorted = [...points].sort((a, b) => a.apps - b.apps);
   if (sorted.length < 2) return undefined;
   const [small, large] = [sorted[0], sorted[sorted.length - 1]];
@@ -44,7 +50,11 @@ export function fixedAndMarginalCost(points: readonly ScalePoint[]): { fixedMs: 
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+  return ms >= 10_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : `${Math.round(ms)} ms`;
 }
 
 export function formatRatio(value: number): string {

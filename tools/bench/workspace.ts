@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +35,10 @@ export function copyWorkspace(sourceRoot: string, ref?: string): string {
   } else {
     for (const entry of readdirSync(sourceRoot)) {
       if (SKIPPED.has(entry)) continue;
-      cpSync(join(sourceRoot, entry), join(root, entry), { recursive: true, filter: (src) => !src.split('/').includes('node_modules') });
+      cpSync(join(sourceRoot, entry), join(root, entry), {
+        recursive: true,
+        filter: (src) => !src.split('/').includes('node_modules'),
+      });
     }
   }
   // the instrument is always this checkout's bench, run against the copy's own libs
@@ -67,10 +81,14 @@ export async function generateApps(root: string, count: number): Promise<string[
 }
 
 export function git(root: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=mayday bench', '-c', 'user.email=bench@mayday.invalid', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=mayday bench', '-c', 'user.email=bench@mayday.invalid', '-c', 'commit.gpgsign=false', ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
 }
 
 /** A repository with one commit, so `nx affected` has a base (main) to compare with. */

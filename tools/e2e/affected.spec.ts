@@ -7,12 +7,28 @@ import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/te
 let ws: TempWorkspace;
 const touch = (path: string, line = '# touched\n') => appendFileSync(join(ws.root, path), line);
 const affectedRenders = async () =>
-  (await mustSucceed(ws.nx(['show', 'projects', '--affected', '--base=HEAD', '-t', 'render']))).stdout.split('\n').filter(Boolean).sort();
+  (await mustSucceed(ws.nx(['show', 'projects', '--affected', '--base=HEAD', '-t', 'render']))).stdout
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 
 beforeAll(async () => {
   ws = await createTempWorkspace({ withApps: true });
-  for (const [name, team] of [['shop', 'payments'], ['cart', 'checkout']]) {
-    await mustSucceed(ws.nx(['g', 'mayday:app', name, `--team=${team}`, '--port=8080', `--image=ghcr.io/acme/${name}:1.0.0`, '--no-interactive']));
+  for (const [name, team] of [
+    ['shop', 'payments'],
+    ['cart', 'checkout'],
+  ]) {
+    await mustSucceed(
+      ws.nx([
+        'g',
+        'mayday:app',
+        name,
+        `--team=${team}`,
+        '--port=8080',
+        `--image=ghcr.io/acme/${name}:1.0.0`,
+        '--no-interactive',
+      ]),
+    );
   }
   await mustSucceed(ws.nx(['run-many', '-t', 'render']));
   await mustSucceed(ws.git(['add', '-A']));
@@ -30,7 +46,10 @@ describe('nx affected -t render', () => {
     const result = await mustSucceed(ws.nx(['affected', '-t', 'render', '--base=HEAD']));
     expect(result.all).toContain('nx run shop:render');
     expect(result.all).not.toMatch(/nx run (cart|hello):render/);
-    const changed = (await ws.git(['status', '--porcelain'])).stdout.split('\n').map((l) => l.trim().split(' ').pop()).sort();
+    const changed = (await ws.git(['status', '--porcelain'])).stdout
+      .split('\n')
+      .map((l) => l.trim().split(' ').pop())
+      .sort();
     expect(changed).toEqual(['apps/shop/values-stg.yaml', 'gitops/stg/shop/deployment-shop.yaml']);
   });
 

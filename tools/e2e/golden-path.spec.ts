@@ -3,13 +3,29 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { createTempWorkspace, linkInstalledTools, mustSucceed, REPO_ROOT, workspaceAt, type TempWorkspace } from '@mayday/testing';
+import {
+  createTempWorkspace,
+  linkInstalledTools,
+  mustSucceed,
+  REPO_ROOT,
+  workspaceAt,
+  type TempWorkspace,
+} from '@mayday/testing';
 
 let ws: TempWorkspace;
-const SHOP = ['g', 'mayday:app', 'shop', '--team=payments', '--port=8080', '--image=ghcr.io/acme/shop:1.4.2', '--no-interactive'];
+const SHOP = [
+  'g',
+  'mayday:app',
+  'shop',
+  '--team=payments',
+  '--port=8080',
+  '--image=ghcr.io/acme/shop:1.4.2',
+  '--no-interactive',
+];
 const gitStatus = async () => (await ws.git(['status', '--porcelain'])).stdout;
 const manifest = (env: string, file: string) => parse(ws.read(`gitops/${env}/shop/${file}`));
-const edit = (path: string, change: (text: string) => string) => writeFileSync(join(ws.root, path), change(ws.read(path)));
+const edit = (path: string, change: (text: string) => string) =>
+  writeFileSync(join(ws.root, path), change(ws.read(path)));
 
 beforeAll(async () => {
   ws = await createTempWorkspace({ withApps: true });
@@ -34,7 +50,10 @@ describe('nx g mayday:app, then nx run <app>:render', () => {
   it('infers the render target, visible in nx show project', async () => {
     const project = JSON.parse((await mustSucceed(ws.nx(['show', 'project', 'shop', '--json']))).stdout);
     expect(project.targets.render).toMatchObject({ executor: 'mayday:render', cache: true });
-    expect(project.targets.render.outputs).toEqual(['{workspaceRoot}/gitops/stg/shop', '{workspaceRoot}/gitops/prd/shop']);
+    expect(project.targets.render.outputs).toEqual([
+      '{workspaceRoot}/gitops/stg/shop',
+      '{workspaceRoot}/gitops/prd/shop',
+    ]);
     expect(project.tags).toEqual(expect.arrayContaining(['type:app', 'team:payments']));
   });
 
@@ -47,7 +66,9 @@ describe('nx g mayday:app, then nx run <app>:render', () => {
     }
     const prdReplicas = manifest('prd', 'horizontalpodautoscaler-shop.yaml').spec.minReplicas;
     expect(prdReplicas).toBeGreaterThanOrEqual(2);
-    expect(manifest('prd', 'poddisruptionbudget-shop.yaml').spec.selector.matchLabels).toEqual(manifest('prd', 'deployment-shop.yaml').spec.selector.matchLabels);
+    expect(manifest('prd', 'poddisruptionbudget-shop.yaml').spec.selector.matchLabels).toEqual(
+      manifest('prd', 'deployment-shop.yaml').spec.selector.matchLabels,
+    );
     expect(ws.exists('gitops/stg/shop/poddisruptionbudget-shop.yaml')).toBe(false);
     await mustSucceed(ws.git(['add', '-A']));
     await mustSucceed(ws.git(['commit', '-q', '-m', 'shop']));
@@ -101,7 +122,9 @@ describe('bad input: a clear error, and nothing changes', () => {
     const before = ws.snapshot('gitops');
     const result = await ws.nx(['run', 'shop:render', '--skip-nx-cache']);
     expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(/apps\/shop\/values-prd.yaml:\d+: error values-schema: replicaz: unknown field "replicaz"/);
+    expect(result.all).toMatch(
+      /apps\/shop\/values-prd.yaml:\d+: error values-schema: replicaz: unknown field "replicaz"/,
+    );
     expect(result.all).toContain('did you mean "replicas"?');
     expect(result.all).not.toMatch(/\n\s+at .*\.ts:\d+/);
     expect(ws.snapshot('gitops')).toEqual(before);
@@ -132,8 +155,15 @@ describe('bad input: a clear error, and nothing changes', () => {
   it('removes the files of a resource that is switched off', async () => {
     edit('apps/shop/values.yaml', (text) => `${text}networkPolicy:\n  enabled: false\n`);
     await mustSucceed(ws.nx(['run', 'shop:render']));
-    const status = (await gitStatus()).split('\n').map((l) => l.trim()).sort();
-    expect(status).toEqual(['D gitops/prd/shop/networkpolicy-shop.yaml', 'D gitops/stg/shop/networkpolicy-shop.yaml', 'M apps/shop/values.yaml']);
+    const status = (await gitStatus())
+      .split('\n')
+      .map((l) => l.trim())
+      .sort();
+    expect(status).toEqual([
+      'D gitops/prd/shop/networkpolicy-shop.yaml',
+      'D gitops/stg/shop/networkpolicy-shop.yaml',
+      'M apps/shop/values.yaml',
+    ]);
     await mustSucceed(ws.git(['checkout', '--', '.']));
   });
 });
@@ -142,6 +172,8 @@ describe('the committed sample app', () => {
   it('is up to date with its values (render --check)', async () => {
     const result = await ws.nx(['run', 'hello:render', '--check', '--skip-nx-cache']);
     expect(result.exitCode).toBe(0);
-    expect(readFileSync(join(REPO_ROOT, 'gitops/prd/hello/deployment-hello.yaml'), 'utf8')).toBe(ws.read('gitops/prd/hello/deployment-hello.yaml'));
+    expect(readFileSync(join(REPO_ROOT, 'gitops/prd/hello/deployment-hello.yaml'), 'utf8')).toBe(
+      ws.read('gitops/prd/hello/deployment-hello.yaml'),
+    );
   });
 });

@@ -35,9 +35,19 @@ lock_sum="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
   say "npm packages up to date"
 else
-  say "installing npm packages"
-  # `npm ci` refuses a lockfile without other platforms' optional binaries; install honours the lockfile.
-  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  # `npm ci` installs exactly the committed lockfile (it records every platform's optional binaries) and never
+  # rewrites it. A lockfile out of sync with package.json is an error in CI; on a laptop npm install updates it.
+  say "installing npm packages (npm ci)"
+  if ! ci_log="$(npm ci --no-audit --no-fund --loglevel=error 2>&1)"; then
+    if grep -q 'in sync' <<<"$ci_log" && [ -z "${CI:-}" ]; then
+      say "package-lock.json is out of sync with package.json: updating it with npm install (commit the result)"
+      npm install --no-audit --no-fund --loglevel=error >/dev/null
+    else
+      printf '%s\n' "$ci_log" >&2
+      fail "npm ci failed (above). If package.json changed, run npm install and commit package-lock.json."
+    fi
+  fi
+  lock_sum="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
   echo "$lock_sum" > "$stamp"
 fi
 

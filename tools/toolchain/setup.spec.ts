@@ -1,4 +1,5 @@
-// tools/toolchain/setup.sh on a machine without Helm or Go: it must say what to install, not fail obscurely.
+// tools/toolchain/setup.sh: on a fresh clone it installs exactly the lockfile and leaves the tree clean; on a
+// machine without Helm or Go it says what to install instead of failing obscurely.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,15 +10,25 @@ import { REPO_ROOT } from '@mayday/testing';
 
 let root: string;
 const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
-  execa('bash', ['tools/toolchain/setup.sh', ...args], { cwd: root, env: { PATH: path, HOME: root }, extendEnv: false, reject: false, all: true });
+  execa('bash', ['tools/toolchain/setup.sh', ...args], {
+    cwd: root,
+    env: { PATH: path, HOME: root },
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mayday-setup-'));
-  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain']) cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
+  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain'])
+    cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
   // npm packages count as installed (the stamp matches the copied lockfile); the private Node is reused;
   // the pinned Helm is deliberately absent
   mkdirSync(join(root, 'node_modules'));
-  const lockSum = createHash('sha256').update(readFileSync(join(root, 'package.json'))).update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+  const lockSum = createHash('sha256')
+    .update(readFileSync(join(root, 'package.json')))
+    .update(readFileSync(join(root, 'package-lock.json')))
+    .digest('hex');
   writeFileSync(join(root, 'node_modules/.mayday-lock-stamp'), `${lockSum}\n`);
   mkdirSync(join(root, '.tools'));
   symlinkSync(join(REPO_ROOT, '.tools/node'), join(root, '.tools/node'));
@@ -41,4 +52,34 @@ describe('setup.sh', () => {
     expect(result.exitCode).toBe(0);
     expect(result.all).toMatch(/helm v4\.3\.1 \(.*\/bin\/helm\)/);
   });
+});
+
+describe('setup.sh on a fresh clone', () => {
+  let clone: string;
+  beforeAll(async () => {
+    clone = mkdtempSync(join(tmpdir(), 'mayday-clone-'));
+    await execa('git', ['clone', '--quiet', REPO_ROOT, clone]);
+    // the private Node and the built tools are reused; npm packages are installed for real
+    mkdirSync(join(clone, '.tools'));
+    for (const dir of ['node', 'bin']) symlinkSync(join(REPO_ROOT, '.tools', dir), join(clone, '.tools', dir));
+  }, 60_000);
+  afterAll(() => rmSync(clone, { recursive: true, force: true }));
+
+  it('installs with npm ci, then git status is empty and nothing counts as affected', async () => {
+    const result = await execa('bash', ['tools/toolchain/setup.sh'], { cwd: clone, reject: false, all: true });
+    expect(result.all).toContain('installing npm packages (npm ci)');
+    expect(result.exitCode).toBe(0);
+    expect(result.all).not.toMatch(/install-scripts|npm warn/);
+    const status = await execa('git', ['status', '--porcelain'], { cwd: clone });
+    expect(status.stdout).toBe('');
+    const affected = await execa(
+      'bash',
+      ['tools/toolchain/run.sh', 'nx', 'show', 'projects', '--affected', '--base=HEAD'],
+      {
+        cwd: clone,
+        env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      },
+    );
+    expect(affected.stdout.trim()).toBe('');
+  }, 180_000);
 });

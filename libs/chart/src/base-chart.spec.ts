@@ -32,7 +32,12 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     metrics: { port: 9090, serviceMonitor: { enabled: true } },
     secrets: [
       { name: 'db', data: [{ key: 'DATABASE_URL', remoteKey: 'payments/db', property: 'url' }] },
-      { name: 'tls', source: 'sealedSecret', encryptedData: { 'tls.key': 'AgBy3i4OJSWK+PiTySYZZA9rO43c' }, mount: { as: 'file' } },
+      {
+        name: 'tls',
+        source: 'sealedSecret',
+        encryptedData: { 'tls.key': 'AgBy3i4OJSWK+PiTySYZZA9rO43c' },
+        mount: { as: 'file' },
+      },
     ],
     priorityClassName: 'mayday-high',
   },
@@ -73,7 +78,11 @@ const rendered = new Map<string, RenderedCase>();
 beforeAll(async () => {
   const results = await mapLimited(combinations, 4, (c) => {
     const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
-    return renderChart(c.name, env, appValues(env, { strategy: { type: c.strategy, preset: c.preset } }, VARIANTS[c.variant]));
+    return renderChart(
+      c.name,
+      env,
+      appValues(env, { strategy: { type: c.strategy, preset: c.preset } }, VARIANTS[c.variant]),
+    );
   });
   results.forEach((result) => rendered.set(result.name, result));
 });
@@ -94,17 +103,27 @@ const EXPECTED_STEPS: Record<string, unknown[]> = {
 
 describe(`the base chart, rendered with real Helm for every strategy × env × preset × variant (${combinations.length} combinations)`, () => {
   it('covers every strategy in every env of platform/environments.yaml', () => {
-    for (const env of ENVIRONMENTS) for (const strategy of STRATEGIES) expect(combinations.some((c) => c.env === env.name && c.strategy === strategy)).toBe(true);
+    for (const env of ENVIRONMENTS)
+      for (const strategy of STRATEGIES)
+        expect(combinations.some((c) => c.env === env.name && c.strategy === strategy)).toBe(true);
     expect(rendered.size).toBe(combinations.length);
   });
 
   it('is consistent in every combination: selectors, ports, HPA/PDB targets, rollout Services, routes, analysis and secrets', () => {
-    const problems = combinations.flatMap((c) => renderedAppProblems(rendered.get(c.name)!.objects, rendered.get(c.name)!.namespace).map((p) => `${c.name}: ${p}`));
+    const problems = combinations.flatMap((c) =>
+      renderedAppProblems(rendered.get(c.name)!.objects, rendered.get(c.name)!.namespace).map((p) => `${c.name}: ${p}`),
+    );
     expect(problems).toEqual([]);
   });
 
   it('emits only objects that pass their published schemas (kubernetes-models, Argo Rollouts, Gateway API, Prometheus Operator, ESO, Sealed Secrets)', () => {
-    const problems = combinations.flatMap((c) => rendered.get(c.name)!.objects.map(modelProblems).filter(Boolean).map((p) => `${c.name}: ${p}`));
+    const problems = combinations.flatMap((c) =>
+      rendered
+        .get(c.name)!
+        .objects.map(modelProblems)
+        .filter(Boolean)
+        .map((p) => `${c.name}: ${p}`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -114,11 +133,23 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     for (const c of combinations) {
       const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
       const { objects, namespace } = rendered.get(c.name)!;
-      const namespaceObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) } };
+      const namespaceObject = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) },
+      };
       for (const object of objects as unknown as Record<string, any>[]) {
-        for (const issue of await manifestSchemas(env.kubernetesVersion).validate(object)) problems.push(`${c.name}: ${object.kind}/${object.metadata.name} ${issue.path.join('.')}: ${issue.message}`);
-        for (const finding of evaluatePolicies(policies, { object, namespace, namespaceObject, clusterObjects: objects as unknown as Record<string, unknown>[] })) {
-          problems.push(`${c.name}: ${object.kind}/${object.metadata.name} ${finding.policy} (${finding.severity}): ${finding.message}`);
+        for (const issue of await manifestSchemas(env.kubernetesVersion).validate(object))
+          problems.push(`${c.name}: ${object.kind}/${object.metadata.name} ${issue.path.join('.')}: ${issue.message}`);
+        for (const finding of evaluatePolicies(policies, {
+          object,
+          namespace,
+          namespaceObject,
+          clusterObjects: objects as unknown as Record<string, unknown>[],
+        })) {
+          problems.push(
+            `${c.name}: ${object.kind}/${object.metadata.name} ${finding.policy} (${finding.severity}): ${finding.message}`,
+          );
         }
       }
     }
@@ -131,22 +162,36 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     const rollout = structuredClone(one(objects, 'Rollout'));
     rollout.spec.template.spec.containers[0].imagee = 'x';
     rollout.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
-    const namespaceObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) } };
-    expect((await manifestSchemas(env.kubernetesVersion).validate(rollout)).map((i) => i.path.join('.'))).toContain('spec.template.spec.containers.0.imagee');
-    expect(evaluatePolicies(policies, { object: rollout, namespace, namespaceObject, clusterObjects: [] }).length).toBeGreaterThan(0);
+    const namespaceObject = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: appNamespaceLabels('checkout', env) },
+    };
+    expect((await manifestSchemas(env.kubernetesVersion).validate(rollout)).map((i) => i.path.join('.'))).toContain(
+      'spec.template.spec.containers.0.imagee',
+    );
+    expect(
+      evaluatePolicies(policies, { object: rollout, namespace, namespaceObject, clusterObjects: [] }).length,
+    ).toBeGreaterThan(0);
   });
 
   it('emits a Deployment for rolling and a Rollout otherwise, never both, and the matching extra Service', () => {
     for (const c of combinations) {
       const { objects } = rendered.get(c.name)!;
-      const services = byKind(objects, 'Service').map((s) => s.metadata.name).sort();
+      const services = byKind(objects, 'Service')
+        .map((s) => s.metadata.name)
+        .sort();
       const metricsService = c.variant.includes('ServiceMonitor') ? ['checkout-metrics'] : [];
       if (c.strategy === 'rolling') {
         expect([byKind(objects, 'Deployment').length, byKind(objects, 'Rollout').length]).toEqual([1, 0]);
         expect(services).toEqual(['checkout']);
       } else {
         expect([byKind(objects, 'Deployment').length, byKind(objects, 'Rollout').length]).toEqual([0, 1]);
-        expect(services).toEqual([...(c.strategy === 'canary' ? ['checkout', 'checkout-canary'] : ['checkout']), ...metricsService, ...(c.strategy === 'blueGreen' ? ['checkout-preview'] : [])]);
+        expect(services).toEqual([
+          ...(c.strategy === 'canary' ? ['checkout', 'checkout-canary'] : ['checkout']),
+          ...metricsService,
+          ...(c.strategy === 'blueGreen' ? ['checkout-preview'] : []),
+        ]);
       }
     }
   });
@@ -155,7 +200,10 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     for (const c of combinations.filter((c) => c.strategy === 'canary')) {
       const rollout = one(rendered.get(c.name)!.objects, 'Rollout');
       const preset = c.preset || ENVIRONMENTS.find((e) => e.name === c.env)!.rollout.preset;
-      expect({ combination: c.name, steps: rollout.spec.strategy.canary.steps }).toEqual({ combination: c.name, steps: EXPECTED_STEPS[preset] });
+      expect({ combination: c.name, steps: rollout.spec.strategy.canary.steps }).toEqual({
+        combination: c.name,
+        steps: EXPECTED_STEPS[preset],
+      });
       expect(rollout.metadata.annotations['mayday.dev/rollout-preset']).toBe(preset);
     }
   });
@@ -181,8 +229,13 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       const canary = one(objects, 'Rollout').spec.strategy.canary;
       const route = byKind(objects, 'HTTPRoute')[0];
       if (route) {
-        expect(canary.trafficRouting).toEqual({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'checkout', namespace: `checkout-${c.env}` } } });
-        expect(route.spec.rules[0].backendRefs.map((b: any) => [b.name, b.weight])).toEqual([['checkout', 100], ['checkout-canary', 0]]);
+        expect(canary.trafficRouting).toEqual({
+          plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'checkout', namespace: `checkout-${c.env}` } },
+        });
+        expect(route.spec.rules[0].backendRefs.map((b: any) => [b.name, b.weight])).toEqual([
+          ['checkout', 100],
+          ['checkout-canary', 0],
+        ]);
       } else {
         expect(canary.trafficRouting).toBeUndefined();
       }
@@ -190,8 +243,23 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
   });
 
   it('writes only the keys Argo Rollouts knows in the strategy (validate() would accept a misspelt one)', () => {
-    const canaryKeys = new Set(['stableService', 'canaryService', 'maxSurge', 'maxUnavailable', 'trafficRouting', 'analysis', 'steps']);
-    const blueGreenKeys = new Set(['activeService', 'previewService', 'autoPromotionEnabled', 'autoPromotionSeconds', 'scaleDownDelaySeconds', 'prePromotionAnalysis']);
+    const canaryKeys = new Set([
+      'stableService',
+      'canaryService',
+      'maxSurge',
+      'maxUnavailable',
+      'trafficRouting',
+      'analysis',
+      'steps',
+    ]);
+    const blueGreenKeys = new Set([
+      'activeService',
+      'previewService',
+      'autoPromotionEnabled',
+      'autoPromotionSeconds',
+      'scaleDownDelaySeconds',
+      'prePromotionAnalysis',
+    ]);
     const analysisKeys = new Set(['templates', 'args', 'startingStep']);
     for (const c of combinations.filter((c) => c.strategy !== 'rolling')) {
       const rollout = one(rendered.get(c.name)!.objects, 'Rollout');
@@ -219,7 +287,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       );
       expect(metric.successCondition).toMatch(/result\[0\] >= 0\.9/);
       const strategy = one(objects, 'Rollout').spec.strategy;
-      const args = (strategy.canary?.analysis ?? strategy.blueGreen?.prePromotionAnalysis).args;
+      const args = (strategy.canary?.analysis ?? strategy.blueGreen!.prePromotionAnalysis).args;
       expect(args).toEqual([
         { name: 'namespace', value: `checkout-${c.env}` },
         { name: 'pod-template-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
@@ -236,12 +304,21 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(pod.containers[0].lifecycle.preStop.sleep.seconds);
       for (const container of pod.containers) {
-        expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
         expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
-        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(container[probe].httpGet.port).toBe('http');
+        for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+          expect(container[probe].httpGet.port).toBe('http');
       }
-      expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+      expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual([
+        'topology.kubernetes.io/zone',
+        'kubernetes.io/hostname',
+      ]);
       for (const service of byKind(objects, 'Service')) expect(service.spec.type).toBe('ClusterIP');
       expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
     }
@@ -265,7 +342,14 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
         const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
         expect(env.OTEL_SERVICE_NAME).toBe('checkout');
         expect(env.OTEL_RESOURCE_ATTRIBUTES.split(',')).toEqual(
-          expect.arrayContaining(['service.namespace=payments', `deployment.environment.name=${c.env}`, 'mayday.app=checkout', 'mayday.team=payments', `mayday.env=${c.env}`, 'k8s.pod.name=$(K8S_POD_NAME)']),
+          expect.arrayContaining([
+            'service.namespace=payments',
+            `deployment.environment.name=${c.env}`,
+            'mayday.app=checkout',
+            'mayday.team=payments',
+            `mayday.env=${c.env}`,
+            'k8s.pod.name=$(K8S_POD_NAME)',
+          ]),
         );
         expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.observability.svc:4317');
         expect([env.LOG_FORMAT, env.LOG_LEVEL]).toEqual(['json', 'info']);
@@ -279,13 +363,16 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
   it('carries the labels Backstage and the annotations Argo CD and Prometheus read', () => {
     for (const c of combinations) {
       const { objects } = rendered.get(c.name)!;
-      for (const object of objects as any[]) expect(object.metadata.labels?.['backstage.io/kubernetes-id']).toBe('checkout');
+      for (const object of objects as any[])
+        expect(object.metadata.labels?.['backstage.io/kubernetes-id']).toBe('checkout');
       const workload: any = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Rollout')][0];
       const annotations = workload.spec.template.metadata.annotations;
       if (c.variant.includes('metrics off')) expect(annotations['prometheus.io/scrape']).toBeUndefined();
       else expect(annotations['prometheus.io/scrape']).toBe('true');
       const routed = byKind(objects, 'HTTPRoute').length + byKind(objects, 'Ingress').length > 0;
-      expect(workload.metadata.annotations?.['link.argocd.argoproj.io/external-link']).toBe(routed ? `https://checkout.${ENVIRONMENTS.find((e) => e.name === c.env)!.domain}` : undefined);
+      expect(workload.metadata.annotations?.['link.argocd.argoproj.io/external-link']).toBe(
+        routed ? `https://checkout.${ENVIRONMENTS.find((e) => e.name === c.env)!.domain}` : undefined,
+      );
     }
   });
 
@@ -293,13 +380,22 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     for (const c of combinations.filter((c) => c.variant.includes('ServiceMonitor'))) {
       const { objects } = rendered.get(c.name)!;
       const monitor = one(objects, 'ServiceMonitor');
-      expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
-      const scraped = byKind(objects, 'Service').filter((s) => s.metadata.labels['mayday.dev/scrape'] === 'true').map((s) => s.metadata.name);
+      expect(monitor.spec.endpoints).toEqual([
+        { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+      ]);
+      const scraped = byKind(objects, 'Service')
+        .filter((s) => s.metadata.labels['mayday.dev/scrape'] === 'true')
+        .map((s) => s.metadata.name);
       // Argo Rollouts pins the stable/canary/active/preview Services to one revision, so Rollouts get their own.
       expect(scraped).toEqual([c.strategy === 'rolling' ? 'checkout' : 'checkout-metrics']);
-      expect(monitor.spec.podTargetLabels).toEqual(c.strategy === 'rolling' ? undefined : ['rollouts-pod-template-hash']);
+      expect(monitor.spec.podTargetLabels).toEqual(
+        c.strategy === 'rolling' ? undefined : ['rollouts-pod-template-hash'],
+      );
       const rules = one(objects, 'NetworkPolicy').spec.ingress;
-      expect(rules).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] });
+      expect(rules).toContainEqual({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+      });
     }
   });
 
@@ -308,11 +404,19 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       const { objects } = rendered.get(c.name)!;
       const external = one(objects, 'ExternalSecret', 'checkout-db');
       expect(external.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: `mayday-${c.env}` });
-      expect(external.spec.data).toEqual([{ secretKey: 'DATABASE_URL', remoteRef: { key: 'payments/db', property: 'url' } }]);
-      expect(one(objects, 'SealedSecret', 'checkout-tls').spec.encryptedData).toEqual({ 'tls.key': 'AgBy3i4OJSWK+PiTySYZZA9rO43c' });
+      expect(external.spec.data).toEqual([
+        { secretKey: 'DATABASE_URL', remoteRef: { key: 'payments/db', property: 'url' } },
+      ]);
+      expect(one(objects, 'SealedSecret', 'checkout-tls').spec.encryptedData).toEqual({
+        'tls.key': 'AgBy3i4OJSWK+PiTySYZZA9rO43c',
+      });
       const pod = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Rollout')][0].spec.template.spec;
       expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: 'checkout-db' } }]);
-      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'secret-tls', mountPath: '/var/run/secrets/mayday/tls', readOnly: true });
+      expect(pod.containers[0].volumeMounts).toContainEqual({
+        name: 'secret-tls',
+        mountPath: '/var/run/secrets/mayday/tls',
+        readOnly: true,
+      });
     }
   });
 });
@@ -320,7 +424,10 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
 describe('renderedAppProblems (the consistency walk itself)', () => {
   let canary: KubernetesObject[];
   beforeAll(() => {
-    canary = rendered.get(combinations.find((c) => c.strategy === 'canary' && c.env === 'prd' && c.variant.includes('ServiceMonitor'))!.name)!.objects;
+    canary = rendered.get(
+      combinations.find((c) => c.strategy === 'canary' && c.env === 'prd' && c.variant.includes('ServiceMonitor'))!
+        .name,
+    )!.objects;
   });
   const broken = (change: (objects: any[]) => void): string[] => {
     const copy = structuredClone(canary) as any[];
@@ -333,17 +440,74 @@ describe('renderedAppProblems (the consistency walk itself)', () => {
   });
 
   it.each([
-    ['a Service selecting other pods', (o: any[]) => (o.find((x) => x.kind === 'Service').spec.selector['app.kubernetes.io/name'] = 'other'), /Service\/checkout(-canary)?: spec.selector/],
-    ['a targetPort no container has', (o: any[]) => (o.find((x) => x.kind === 'Service').spec.ports[0].targetPort = 'web'), /targetPort web/],
-    ['an HPA aimed at a Deployment that is not emitted', (o: any[]) => Object.assign(o.find((x) => x.kind === 'HorizontalPodAutoscaler').spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment' }), /scaleTargetRef/],
-    ['a PDB selecting other pods', (o: any[]) => (o.find((x) => x.kind === 'PodDisruptionBudget').spec.selector.matchLabels['app.kubernetes.io/name'] = 'x'), /PodDisruptionBudget/],
-    ['a missing canary Service', (o: any[]) => o.splice(o.findIndex((x) => x.kind === 'Service' && x.metadata.name === 'checkout-canary'), 1), /canaryService checkout-canary is not an emitted Service/],
-    ['a missing AnalysisTemplate', (o: any[]) => o.splice(o.findIndex((x) => x.kind === 'AnalysisTemplate'), 1), /analysis template checkout-success-rate is not emitted/],
-    ['a plaintext Secret', (o: any[]) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'checkout-prd' } }), /plaintext Secret/],
+    [
+      'a Service selecting other pods',
+      (o: any[]) => (o.find((x) => x.kind === 'Service').spec.selector['app.kubernetes.io/name'] = 'other'),
+      /Service\/checkout(-canary)?: spec.selector/,
+    ],
+    [
+      'a targetPort no container has',
+      (o: any[]) => (o.find((x) => x.kind === 'Service').spec.ports[0].targetPort = 'web'),
+      /targetPort web/,
+    ],
+    [
+      'an HPA aimed at a Deployment that is not emitted',
+      (o: any[]) =>
+        Object.assign(o.find((x) => x.kind === 'HorizontalPodAutoscaler').spec.scaleTargetRef, {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+        }),
+      /scaleTargetRef/,
+    ],
+    [
+      'a PDB selecting other pods',
+      (o: any[]) =>
+        (o.find((x) => x.kind === 'PodDisruptionBudget').spec.selector.matchLabels['app.kubernetes.io/name'] = 'x'),
+      /PodDisruptionBudget/,
+    ],
+    [
+      'a missing canary Service',
+      (o: any[]) =>
+        o.splice(
+          o.findIndex((x) => x.kind === 'Service' && x.metadata.name === 'checkout-canary'),
+          1,
+        ),
+      /canaryService checkout-canary is not an emitted Service/,
+    ],
+    [
+      'a missing AnalysisTemplate',
+      (o: any[]) =>
+        o.splice(
+          o.findIndex((x) => x.kind === 'AnalysisTemplate'),
+          1,
+        ),
+      /analysis template checkout-success-rate is not emitted/,
+    ],
+    [
+      'a plaintext Secret',
+      (o: any[]) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'checkout-prd' } }),
+      /plaintext Secret/,
+    ],
     ['an object in another namespace', (o: any[]) => (o[0].metadata.namespace = 'default'), /namespace "default"/],
-    ['a second workload', (o: any[]) => o.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'checkout-prd' } }), /exactly one Deployment or Rollout/],
-    ['a ServiceMonitor scraping a Service Argo Rollouts pins', (o: any[]) => (o.find((x) => x.kind === 'ServiceMonitor').spec.selector.matchLabels = { 'mayday.dev/service-role': 'stable' }), /Argo Rollouts pins to one revision/],
-    ['replicas on a workload an HPA scales', (o: any[]) => (o.find((x) => x.kind === 'Rollout').spec.replicas = 3), /HPA scales it/],
+    [
+      'a second workload',
+      (o: any[]) =>
+        o.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'checkout-prd' } }),
+      /exactly one Deployment or Rollout/,
+    ],
+    [
+      'a ServiceMonitor scraping a Service Argo Rollouts pins',
+      (o: any[]) =>
+        (o.find((x) => x.kind === 'ServiceMonitor').spec.selector.matchLabels = {
+          'mayday.dev/service-role': 'stable',
+        }),
+      /Argo Rollouts pins to one revision/,
+    ],
+    [
+      'replicas on a workload an HPA scales',
+      (o: any[]) => (o.find((x) => x.kind === 'Rollout').spec.replicas = 3),
+      /HPA scales it/,
+    ],
   ])('reports %s', (_name, change, expected) => {
     expect(broken(change).join('\n')).toMatch(expected);
   });

@@ -2,8 +2,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { helmTemplateWith, normalizeManifests, platformValues, resolveHelm, type KubernetesObject } from '@mayday/render';
-import { CHART_DIR, loadEnvironments, mergeValues, namespaceFor, type Environment } from '@mayday/spec';
+import {
+  helmTemplateWith,
+  normalizeManifests,
+  platformValues,
+  resolveHelm,
+  type KubernetesObject,
+} from '@mayday/render';
+import { CHART_DIR, loadEnvironments, mergeValues, namespaceFor, type Environment } from '@mayday/model';
 
 /** The repository this code lives in; chart tests render its real chart with its pinned Helm. */
 export const WORKSPACE_ROOT = join(import.meta.dirname, '../../..');
@@ -26,7 +32,9 @@ export const GENERATED_APP_VALUES = {
 
 /** The ci/*-values.yaml files, chart-testing's convention: each is one lint and render case. */
 export function ciValuesFiles(): string[] {
-  return readdirSync(CI_VALUES_DIR).filter((file) => file.endsWith('-values.yaml')).sort();
+  return readdirSync(CI_VALUES_DIR)
+    .filter((file) => file.endsWith('-values.yaml'))
+    .sort();
 }
 
 export function readCiValues(file: string): Record<string, any> {
@@ -40,7 +48,12 @@ export interface RenderedCase {
 }
 
 /** Renders the base chart with real Helm for one app in one env; `values` are the app's merged values. */
-export async function renderChart(name: string, env: Environment, values: Record<string, unknown>, app = 'checkout'): Promise<RenderedCase> {
+export async function renderChart(
+  name: string,
+  env: Environment,
+  values: Record<string, unknown>,
+  app = 'checkout',
+): Promise<RenderedCase> {
   const dir = mkdtempSync(join(tmpdir(), 'mayday-chart-'));
   try {
     const file = join(dir, 'values.yaml');
@@ -72,7 +85,11 @@ export async function renderCiValues(file: string, app = 'checkout'): Promise<Re
     valuesFiles: [join(CI_VALUES_DIR, file)],
     setJson: {},
   });
-  return { name: file, namespace, objects: normalizeManifests(output, { header: [], context: file }).map((f) => f.object) };
+  return {
+    name: file,
+    namespace,
+    objects: normalizeManifests(output, { header: [], context: file }).map((f) => f.object),
+  };
 }
 
 export function findEnv(name: string): Environment {
@@ -83,11 +100,18 @@ export function findEnv(name: string): Environment {
 
 /** A generated app's values in an env (values.yaml + the env's appDefaults), with overrides on top. */
 export function appValues(env: Environment, ...overrides: Record<string, unknown>[]): Record<string, unknown> {
-  return [env.appDefaults, ...overrides].reduce<Record<string, unknown>>((acc, layer) => mergeValues(acc, layer) as Record<string, unknown>, structuredClone(GENERATED_APP_VALUES));
+  return [env.appDefaults, ...overrides].reduce<Record<string, unknown>>(
+    (acc, layer) => mergeValues(acc, layer) as Record<string, unknown>,
+    structuredClone(GENERATED_APP_VALUES),
+  );
 }
 
 /** Runs `work` over `items` with at most `limit` at a time (helm is a process each: 2 cores). */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -100,7 +124,8 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
   return results;
 }
 
-export const byKind = (objects: readonly KubernetesObject[], kind: string): any[] => objects.filter((o) => o.kind === kind);
+export const byKind = (objects: readonly KubernetesObject[], kind: string): any[] =>
+  objects.filter((o) => o.kind === kind);
 export const one = (objects: readonly KubernetesObject[], kind: string, name?: string): any => {
   const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   if (found.length !== 1) throw new Error(`expected one ${kind}${name ? `/${name}` : ''}, found ${found.length}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHART_DIR, CHART_SCHEMA_FILE } from '@mayday/spec';
+import { CHART_DIR, CHART_SCHEMA_FILE } from '@mayday/model';
 import { valuesTable, type SchemaNode } from './values-table.ts';
 
 export const CHART_README_FILE = `${CHART_DIR}/README.md`;

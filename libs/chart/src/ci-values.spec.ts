@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { helmTemplateWith, platformValues, renderAppEnvs, type RenderedEnv } from '@mayday/render';
-import { CHART_DIR, ENVIRONMENTS_FILE, mergeValues } from '@mayday/spec';
+import { CHART_DIR, ENVIRONMENTS_FILE, mergeValues } from '@mayday/model';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { modelProblems } from './model-validation.ts';
 import {
@@ -33,7 +33,8 @@ describe('platform/charts/app/ci/*-values.yaml (helm lint cases)', () => {
       const values = readCiValues(file);
       return `${values.strategy?.type ?? 'rolling'}/${values.platform.env}`;
     });
-    for (const env of ENVIRONMENTS) for (const strategy of STRATEGIES) expect(cases).toContain(`${strategy}/${env.name}`);
+    for (const env of ENVIRONMENTS)
+      for (const strategy of STRATEGIES) expect(cases).toContain(`${strategy}/${env.name}`);
   });
 
   it.each(files)('%s: its platform block is what mayday sets from platform/environments.yaml', (file) => {
@@ -41,23 +42,46 @@ describe('platform/charts/app/ci/*-values.yaml (helm lint cases)', () => {
     expect(platform).toEqual(platformValues(findEnv(platform.env)));
   });
 
-  it.each(files.filter((file) => /^[a-z]+-[a-z0-9]+-values\.yaml$/.test(file)))('%s: holds what the generator seeds from its env (appDefaults)', (file) => {
-    const values = readCiValues(file);
-    expect(mergeValues(values, findEnv(values.platform.env).appDefaults)).toEqual(values);
-  });
+  it.each(files.filter((file) => /^[a-z]+-[a-z0-9]+-values\.yaml$/.test(file)))(
+    '%s: holds what the generator seeds from its env (appDefaults)',
+    (file) => {
+      const values = readCiValues(file);
+      expect(mergeValues(values, findEnv(values.platform.env).appDefaults)).toEqual(values);
+    },
+  );
 
   it('`helm lint --strict` passes for every case', async () => {
     const results = await mapLimited(files, 4, async (file) => {
       const env = findEnv(readCiValues(file).platform.env);
-      const result = await execa(HELM, ['lint', '--strict', CHART_PATH, '--values', join(CI_VALUES_DIR, file), '--kube-version', env.kubernetesVersion], { reject: false });
-      return { file, exitCode: result.exitCode, output: result.exitCode === 0 ? '' : `${result.stdout}\n${result.stderr}` };
+      const result = await execa(
+        HELM,
+        [
+          'lint',
+          '--strict',
+          CHART_PATH,
+          '--values',
+          join(CI_VALUES_DIR, file),
+          '--kube-version',
+          env.kubernetesVersion,
+        ],
+        { reject: false },
+      );
+      return {
+        file,
+        exitCode: result.exitCode,
+        output: result.exitCode === 0 ? '' : `${result.stdout}\n${result.stderr}`,
+      };
     });
     expect(results.filter((r) => r.exitCode !== 0)).toEqual([]);
   });
 
   it('every case renders consistent objects that pass their schemas', async () => {
     const rendered = await mapLimited(files, 4, (file) => renderCiValues(file));
-    const problems = rendered.flatMap((r) => [...renderedAppProblems(r.objects, r.namespace), ...r.objects.map(modelProblems).filter(Boolean)].map((p) => `${r.name}: ${p}`));
+    const problems = rendered.flatMap((r) =>
+      [...renderedAppProblems(r.objects, r.namespace), ...r.objects.map(modelProblems).filter(Boolean)].map(
+        (p) => `${r.name}: ${p}`,
+      ),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -91,7 +115,11 @@ describe('a generated app that asks for canary in prd only (issue acceptance, th
       const values = env.name === 'prd' ? { ...env.appDefaults, strategy: { type: 'canary' } } : env.appDefaults;
       writeFileSync(join(workspace, `apps/checkout/values-${env.name}.yaml`), stringify(values));
     }
-    envs = await renderAppEnvs({ workspaceRoot: workspace, helmTemplate: helmTemplateWith(HELM) }, 'checkout', ENVIRONMENTS);
+    envs = await renderAppEnvs(
+      { workspaceRoot: workspace, helmTemplate: helmTemplateWith(HELM) },
+      'checkout',
+      ENVIRONMENTS,
+    );
   });
   afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
@@ -103,12 +131,19 @@ describe('a generated app that asks for canary in prd only (issue acceptance, th
     const steps = one(objects, 'Rollout').spec.strategy.canary.steps;
     expect(steps.filter((s: any) => 'setWeight' in s).map((s: any) => s.setWeight)).toEqual([10, 25, 50, 100]);
     expect(steps.filter((s: any) => 'pause' in s)).toHaveLength(3);
-    expect(one(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'checkout' });
+    expect(one(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      name: 'checkout',
+    });
   });
 
   it('renders a Deployment in stg', () => {
     const objects = objectsIn('stg');
-    expect(one(objects, 'Deployment').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } });
+    expect(one(objects, 'Deployment').spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 },
+    });
     expect(byKind(objects, 'Rollout')).toHaveLength(0);
   });
 
@@ -130,8 +165,12 @@ describe('blueGreen', () => {
   it('renders the active and the preview Service, both selecting the pods', async () => {
     const { objects, namespace } = await renderCiValues('bluegreen-prd-values.yaml');
     const blueGreen = one(objects, 'Rollout').spec.strategy.blueGreen;
-    expect(one(objects, 'Service', blueGreen.activeService).spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
-    expect(one(objects, 'Service', blueGreen.previewService).metadata.labels['mayday.dev/service-role']).toBe('preview');
+    expect(one(objects, 'Service', blueGreen.activeService).spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    expect(one(objects, 'Service', blueGreen.previewService).metadata.labels['mayday.dev/service-role']).toBe(
+      'preview',
+    );
     expect(renderedAppProblems(objects, namespace)).toEqual([]);
   });
 });

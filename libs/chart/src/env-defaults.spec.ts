@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { stringify } from 'yaml';
 import { platformValues } from '@mayday/render';
-import { parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
+import { parseEnvironments, parseYamlFile, type Environment } from '@mayday/model';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { appValues, byKind, one, renderChart } from './chart-fixtures.ts';
 
@@ -10,7 +10,15 @@ const minimalEnv: Environment = parseEnvironments(
   parseYamlFile(
     'platform/environments.yaml',
     stringify({
-      environments: [{ name: 'qa', cluster: { name: 'qa', server: 'https://qa.k8s.example' }, kubernetesVersion: '1.35.0', policyProfile: 'baseline', domain: 'qa.example' }],
+      environments: [
+        {
+          name: 'qa',
+          cluster: { name: 'qa', server: 'https://qa.k8s.example' },
+          kubernetesVersion: '1.35.0',
+          policyProfile: 'baseline',
+          domain: 'qa.example',
+        },
+      ],
     }),
   ),
 )[0];
@@ -27,7 +35,11 @@ describe('an env that declares no rollout, observability or secret store', () =>
 
   it('still renders every strategy consistently, with no OTLP endpoint and no Prometheus rule', async () => {
     for (const type of ['rolling', 'canary', 'blueGreen']) {
-      const { objects, namespace } = await renderChart(`${type} in qa`, minimalEnv, appValues(minimalEnv, { strategy: { type } }));
+      const { objects, namespace } = await renderChart(
+        `${type} in qa`,
+        minimalEnv,
+        appValues(minimalEnv, { strategy: { type } }),
+      );
       expect(renderedAppProblems(objects, namespace)).toEqual([]);
       const pod = [...byKind(objects, 'Deployment'), ...byKind(objects, 'Rollout')][0].spec.template.spec;
       expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -36,11 +48,19 @@ describe('an env that declares no rollout, observability or secret store', () =>
   });
 
   it('fails the render with what to set when an app needs the secret store or Prometheus', async () => {
-    await expect(renderChart('secrets in qa', minimalEnv, appValues(minimalEnv, { secrets: [{ name: 'db', data: [{ key: 'A', remoteKey: 'a' }] }] }))).rejects.toThrow(
-      'give the env secretStore.name in platform/environments.yaml',
-    );
-    await expect(renderChart('analysis in qa', minimalEnv, appValues(minimalEnv, { strategy: { type: 'canary', analysis: { enabled: true } } }))).rejects.toThrow(
-      'give the env observability.prometheus.address in platform/environments.yaml',
-    );
+    await expect(
+      renderChart(
+        'secrets in qa',
+        minimalEnv,
+        appValues(minimalEnv, { secrets: [{ name: 'db', data: [{ key: 'A', remoteKey: 'a' }] }] }),
+      ),
+    ).rejects.toThrow('give the env secretStore.name in platform/environments.yaml');
+    await expect(
+      renderChart(
+        'analysis in qa',
+        minimalEnv,
+        appValues(minimalEnv, { strategy: { type: 'canary', analysis: { enabled: true } } }),
+      ),
+    ).rejects.toThrow('give the env observability.prometheus.address in platform/environments.yaml');
   });
 });

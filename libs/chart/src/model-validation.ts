@@ -9,6 +9,7 @@ import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.c
 import * as externalSecrets from '@kubernetes-models/external-secrets/external-secrets.io/v1';
 import * as sealedSecrets from '@kubernetes-models/sealed-secrets/bitnami.com/v1alpha1';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each model's constructor takes its own typed spec
 type Model = new (data: any) => { validate(): void };
 
 /** The models of every apiVersion the base chart emits, from kubernetes-models and its CRD packages. */
@@ -26,7 +27,11 @@ const MODELS: Record<string, Record<string, unknown>> = {
 };
 
 /** Validates an object against its published schema; a kind the chart should not emit is a problem too. */
-export function modelProblems(object: { apiVersion: string; kind: string; metadata: { name: string } }): string | undefined {
+export function modelProblems(object: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+}): string | undefined {
   const model = MODELS[object.apiVersion]?.[object.kind] as Model | undefined;
   if (!model) return `${object.apiVersion}/${object.kind} has no model: the chart emits a kind nobody validates`;
   try {

@@ -12,6 +12,7 @@ export interface RenderedObject {
   [key: string]: unknown;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks rendered YAML whose shape the schema checks already vouched for
 type Json = Record<string, any>;
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout']);
@@ -20,10 +21,12 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   const problems: string[] = [];
   const byKind = (kind: string): Json[] => objects.filter((o) => o.kind === kind) as Json[];
   const named = (kind: string, name: string): Json | undefined => byKind(kind).find((o) => o.metadata.name === name);
-  const say = (object: Json, message: string): void => void problems.push(`${object.kind}/${object.metadata.name}: ${message}`);
+  const say = (object: Json, message: string): void =>
+    void problems.push(`${object.kind}/${object.metadata.name}: ${message}`);
 
   for (const object of objects) {
-    if (object.metadata.namespace !== namespace) say(object, `is in namespace "${object.metadata.namespace}", not the app's "${namespace}"`);
+    if (object.metadata.namespace !== namespace)
+      say(object, `is in namespace "${object.metadata.namespace}", not the app's "${namespace}"`);
     if (object.kind === 'Secret') say(object, 'is a plaintext Secret; use an ExternalSecret or a SealedSecret');
   }
 
@@ -37,17 +40,20 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   const podLabels: Record<string, string> = pod.metadata?.labels ?? {};
   const containers: Json[] = pod.spec?.containers ?? [];
   const containerPorts: Json[] = containers.flatMap((c) => c.ports ?? []);
-  const hasContainerPort = (port: unknown): boolean => containerPorts.some((p) => p.name === port || p.containerPort === port);
+  const hasContainerPort = (port: unknown): boolean =>
+    containerPorts.some((p) => p.name === port || p.containerPort === port);
 
   const selects = (selector: Record<string, string> | undefined): boolean =>
     !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => podLabels[k] === v);
 
-  if (!selects(workload.spec?.selector?.matchLabels)) say(workload, 'spec.selector.matchLabels does not match the pod template labels');
+  if (!selects(workload.spec?.selector?.matchLabels))
+    say(workload, 'spec.selector.matchLabels does not match the pod template labels');
   for (const container of containers) {
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
       const port = container[probe]?.httpGet?.port;
       if (port === undefined) say(workload, `container ${container.name} has no ${probe}`);
-      else if (!hasContainerPort(port)) say(workload, `container ${container.name} ${probe} port ${port} is not a container port`);
+      else if (!hasContainerPort(port))
+        say(workload, `container ${container.name} ${probe} port ${port} is not a container port`);
     }
   }
 
@@ -63,12 +69,20 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   const hpas = byKind('HorizontalPodAutoscaler');
   for (const hpa of hpas) {
     const target = hpa.spec?.scaleTargetRef ?? {};
-    if (target.kind !== workload.kind || target.name !== workload.metadata.name || target.apiVersion !== workload.apiVersion) {
-      say(hpa, `scaleTargetRef ${target.apiVersion}/${target.kind}/${target.name} is not the emitted ${workload.apiVersion}/${workload.kind}/${workload.metadata.name}`);
+    if (
+      target.kind !== workload.kind ||
+      target.name !== workload.metadata.name ||
+      target.apiVersion !== workload.apiVersion
+    ) {
+      say(
+        hpa,
+        `scaleTargetRef ${target.apiVersion}/${target.kind}/${target.name} is not the emitted ${workload.apiVersion}/${workload.kind}/${workload.metadata.name}`,
+      );
     }
     if (hpa.spec.minReplicas > hpa.spec.maxReplicas) say(hpa, 'minReplicas is above maxReplicas');
   }
-  if (hpas.length > 0 && workload.spec?.replicas !== undefined) say(workload, 'sets spec.replicas while an HPA scales it (they would fight on every sync)');
+  if (hpas.length > 0 && workload.spec?.replicas !== undefined)
+    say(workload, 'sets spec.replicas while an HPA scales it (they would fight on every sync)');
 
   for (const pdb of byKind('PodDisruptionBudget')) {
     if (!selects(pdb.spec?.selector?.matchLabels)) say(pdb, 'spec.selector does not match the pod labels');
@@ -76,7 +90,8 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   for (const policy of byKind('NetworkPolicy')) {
     if (!selects(policy.spec?.podSelector?.matchLabels)) say(policy, 'spec.podSelector does not match the pod labels');
     for (const rule of policy.spec?.ingress ?? []) {
-      for (const port of rule.ports ?? []) if (!hasContainerPort(port.port)) say(policy, `allows port ${port.port}, which no container has`);
+      for (const port of rule.ports ?? [])
+        if (!hasContainerPort(port.port)) say(policy, `allows port ${port.port}, which no container has`);
     }
   }
 
@@ -86,7 +101,8 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
     for (const rule of route.spec?.rules ?? []) {
       for (const ref of rule.backendRefs ?? []) {
         if (!named('Service', ref.name)) say(route, `backendRef ${ref.name} is not an emitted Service`);
-        else if (!servicePort(ref.name, ref.port)) say(route, `backendRef port ${ref.port} is not a port of Service ${ref.name}`);
+        else if (!servicePort(ref.name, ref.port))
+          say(route, `backendRef port ${ref.port} is not a port of Service ${ref.name}`);
       }
     }
   }
@@ -95,20 +111,29 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
       for (const path of rule.http?.paths ?? []) {
         const backend = path.backend?.service ?? {};
         if (!named('Service', backend.name)) say(ingress, `backend ${backend.name} is not an emitted Service`);
-        else if (!servicePort(backend.name, backend.port?.name ?? backend.port?.number)) say(ingress, `backend port is not a port of Service ${backend.name}`);
+        else if (!servicePort(backend.name, backend.port?.name ?? backend.port?.number))
+          say(ingress, `backend port is not a port of Service ${backend.name}`);
       }
     }
   }
 
   for (const monitor of byKind('ServiceMonitor')) {
     const selector: Record<string, string> = monitor.spec?.selector?.matchLabels ?? {};
-    const services = byKind('Service').filter((s) => Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v));
+    const services = byKind('Service').filter((s) =>
+      Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v),
+    );
     if (services.length !== 1) say(monitor, `selects ${services.length} Services; it should scrape exactly one`);
     for (const service of services) {
-      if (pinned.includes(service.metadata.name)) say(monitor, `scrapes through Service ${service.metadata.name}, which Argo Rollouts pins to one revision: the other pods would go unscraped`);
+      if (pinned.includes(service.metadata.name))
+        say(
+          monitor,
+          `scrapes through Service ${service.metadata.name}, which Argo Rollouts pins to one revision: the other pods would go unscraped`,
+        );
     }
     for (const endpoint of monitor.spec?.endpoints ?? []) {
-      for (const service of services) if (!servicePort(service.metadata.name, endpoint.port)) say(monitor, `endpoint port ${endpoint.port} is not a port of Service ${service.metadata.name}`);
+      for (const service of services)
+        if (!servicePort(service.metadata.name, endpoint.port))
+          say(monitor, `endpoint port ${endpoint.port} is not a port of Service ${service.metadata.name}`);
     }
   }
 
@@ -120,7 +145,8 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
     ...(pod.spec?.volumes ?? []).map((v: Json) => v.secret?.secretName).filter(Boolean),
     ...containers.flatMap((c) => (c.envFrom ?? []).map((e: Json) => e.secretRef?.name).filter(Boolean)),
   ];
-  for (const name of usedSecrets) if (!secretNames.has(name)) say(workload, `mounts Secret ${name}, which no ExternalSecret or SealedSecret creates`);
+  for (const name of usedSecrets)
+    if (!secretNames.has(name)) say(workload, `mounts Secret ${name}, which no ExternalSecret or SealedSecret creates`);
   return problems;
 }
 
@@ -134,18 +160,28 @@ interface Lookups {
 function checkRollout(rollout: Json, { named, say }: Lookups): string[] {
   const { canary, blueGreen } = rollout.spec?.strategy ?? {};
   const services: [string, string | undefined][] = canary
-    ? [['stableService', canary.stableService], ['canaryService', canary.canaryService]]
-    : [['activeService', blueGreen?.activeService], ['previewService', blueGreen?.previewService]];
+    ? [
+        ['stableService', canary.stableService],
+        ['canaryService', canary.canaryService],
+      ]
+    : [
+        ['activeService', blueGreen?.activeService],
+        ['previewService', blueGreen?.previewService],
+      ];
   for (const [field, name] of services) {
     if (!name) say(rollout, `has no ${field}`);
     else if (!named('Service', name)) say(rollout, `${field} ${name} is not an emitted Service`);
   }
   if (canary && !(canary.steps?.length > 0)) say(rollout, 'canary has no steps');
   const route = canary?.trafficRouting?.plugins?.['argoproj-labs/gatewayAPI']?.httpRoute;
-  if (route && !named('HTTPRoute', route)) say(rollout, `traffic routes through HTTPRoute ${route}, which is not emitted`);
+  if (route && !named('HTTPRoute', route))
+    say(rollout, `traffic routes through HTTPRoute ${route}, which is not emitted`);
   if (route) {
-    const refs: string[] = (named('HTTPRoute', route)?.spec?.rules ?? []).flatMap((r: Json) => (r.backendRefs ?? []).map((b: Json) => b.name));
-    for (const name of [canary.stableService, canary.canaryService]) if (!refs.includes(name)) say(rollout, `HTTPRoute ${route} has no backendRef to ${name}`);
+    const refs: string[] = (named('HTTPRoute', route)?.spec?.rules ?? []).flatMap((r: Json) =>
+      (r.backendRefs ?? []).map((b: Json) => b.name),
+    );
+    for (const name of [canary.stableService, canary.canaryService])
+      if (!refs.includes(name)) say(rollout, `HTTPRoute ${route} has no backendRef to ${name}`);
   }
   for (const analysis of [canary?.analysis, blueGreen?.prePromotionAnalysis, blueGreen?.postPromotionAnalysis]) {
     for (const ref of analysis?.templates ?? []) {
@@ -155,7 +191,9 @@ function checkRollout(rollout: Json, { named, say }: Lookups): string[] {
         continue;
       }
       const given = new Set((analysis.args ?? []).map((a: Json) => a.name));
-      for (const arg of template.spec?.args ?? []) if (arg.value === undefined && !given.has(arg.name)) say(rollout, `analysis does not pass argument ${arg.name} that ${ref.templateName} needs`);
+      for (const arg of template.spec?.args ?? [])
+        if (arg.value === undefined && !given.has(arg.name))
+          say(rollout, `analysis does not pass argument ${arg.name} that ${ref.templateName} needs`);
     }
   }
   return services.map(([, name]) => name).filter((name): name is string => !!name);

@@ -2,7 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, parseYamlFile, validateValues, type ValuesLayer } from '@mayday/spec';
+import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, parseYamlFile, validateValues, type ValuesLayer } from '@mayday/model';
 import { chartReadme, CHART_README_FILE, readChartSchema } from './chart-readme.ts';
 import { valueRows, type SchemaNode } from './values-table.ts';
 import { appValues, findEnv, renderChart, WORKSPACE_ROOT } from './chart-fixtures.ts';
@@ -22,7 +22,8 @@ interface Visited {
 
 function visit(node: SchemaNode, path: string, isProperty: boolean, out: Visited[]): Visited[] {
   out.push({ path, node, isProperty });
-  for (const [name, child] of Object.entries(node.properties ?? {})) visit(child, path ? `${path}.${name}` : name, true, out);
+  for (const [name, child] of Object.entries(node.properties ?? {}))
+    visit(child, path ? `${path}.${name}` : name, true, out);
   if (node.items) visit(node.items, `${path}[]`, false, out);
   return out;
 }
@@ -31,7 +32,10 @@ function visit(node: SchemaNode, path: string, isProperty: boolean, out: Visited
 function layers(values: Record<string, unknown>, file = 'apps/checkout/values.yaml'): ValuesLayer[] {
   const defaults = parseYamlFile(CHART_VALUES_FILE, readFileSync(join(WORKSPACE_ROOT, CHART_VALUES_FILE), 'utf8'));
   const source = parseYamlFile(file, JSON.stringify(values, null, 2));
-  return [{ source: defaults, data: defaults.data }, { source, data: values }];
+  return [
+    { source: defaults, data: defaults.data },
+    { source, data: values },
+  ];
 }
 
 const app = { team: 'payments', image: { repository: 'ghcr.io/mayday/checkout', tag: '1.4.2' }, port: 8080 };
@@ -40,12 +44,16 @@ describe('values.schema.json', () => {
   const nodes = visit(schema, '', false, []).filter((v) => !OPEN_BY_DESIGN.some((open) => v.path.startsWith(open)));
 
   it('is strict: every object node forbids unknown keys (except the deliberately open ones)', () => {
-    const loose = nodes.filter(({ node }) => node.properties && node.additionalProperties !== false).map((v) => v.path || '(root)');
+    const loose = nodes
+      .filter(({ node }) => node.properties && node.additionalProperties !== false)
+      .map((v) => v.path || '(root)');
     expect(loose).toEqual([]);
   });
 
   it('describes every key and gives it a default, so the schema is the documentation', () => {
-    const undocumented = nodes.filter((v) => v.isProperty && (!v.node.description || v.node.default === undefined)).map((v) => v.path);
+    const undocumented = nodes
+      .filter((v) => v.isProperty && (!v.node.description || v.node.default === undefined))
+      .map((v) => v.path);
     expect(undocumented).toEqual([]);
   });
 
@@ -60,14 +68,49 @@ describe('values.schema.json', () => {
   });
 
   it.each([
-    ['a misspelt key, with a suggestion', { ...app, strategy: { typ: 'canary' } }, 'strategy.typ', /did you mean "type"/],
-    ['an unknown strategy', { ...app, strategy: { type: 'canry' } }, 'strategy.type', /"rolling", "canary", "blueGreen"/],
-    ['an unknown preset', { ...app, strategy: { type: 'canary', preset: 'slow' } }, 'strategy.preset', /must be one of/],
-    ['a sealedSecret without ciphertext', { ...app, secrets: [{ name: 'db', source: 'sealedSecret' }] }, 'secrets[0].encryptedData', /required/],
+    [
+      'a misspelt key, with a suggestion',
+      { ...app, strategy: { typ: 'canary' } },
+      'strategy.typ',
+      /did you mean "type"/,
+    ],
+    [
+      'an unknown strategy',
+      { ...app, strategy: { type: 'canry' } },
+      'strategy.type',
+      /"rolling", "canary", "blueGreen"/,
+    ],
+    [
+      'an unknown preset',
+      { ...app, strategy: { type: 'canary', preset: 'slow' } },
+      'strategy.preset',
+      /must be one of/,
+    ],
+    [
+      'a sealedSecret without ciphertext',
+      { ...app, secrets: [{ name: 'db', source: 'sealedSecret' }] },
+      'secrets[0].encryptedData',
+      /required/,
+    ],
     ['an externalSecret without data', { ...app, secrets: [{ name: 'db' }] }, 'secrets[0].data', /required/],
-    ['a secret mounted in an unknown way', { ...app, secrets: [{ name: 'db', data: [{ key: 'A', remoteKey: 'b' }], mount: { as: 'volume' } }] }, 'secrets[0].mount.as', /"env", "file", "none"/],
-    ['a plaintext Secret smuggled in extraManifests', { ...app, extraManifests: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }] }, 'extraManifests[0].kind', /must NOT be valid/],
-    ['a success rate above 1', { ...app, strategy: { analysis: { successRate: 99 } } }, 'strategy.analysis.successRate', /<= 1/],
+    [
+      'a secret mounted in an unknown way',
+      { ...app, secrets: [{ name: 'db', data: [{ key: 'A', remoteKey: 'b' }], mount: { as: 'volume' } }] },
+      'secrets[0].mount.as',
+      /"env", "file", "none"/,
+    ],
+    [
+      'a plaintext Secret smuggled in extraManifests',
+      { ...app, extraManifests: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }] },
+      'extraManifests[0].kind',
+      /must NOT be valid/,
+    ],
+    [
+      'a success rate above 1',
+      { ...app, strategy: { analysis: { successRate: 99 } } },
+      'strategy.analysis.successRate',
+      /<= 1/,
+    ],
   ])('rejects %s at the field that set it', (_name, values, field, message) => {
     const diagnostics = validateValues(schemaText, layers(values));
     const found = diagnostics.find((d) => d.field === field);
@@ -77,15 +120,29 @@ describe('values.schema.json', () => {
   });
 
   it.each([
-    ['an HPA whose minimum is above its maximum', { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } }, 'autoscaling.minReplicas (5) is above autoscaling.maxReplicas (3)'],
-    ['an analysis without metrics', { strategy: { type: 'canary', analysis: { enabled: true } }, metrics: { enabled: false } }, 'strategy.analysis.enabled needs metrics.enabled'],
-    ['a grace period shorter than the preStop sleep', { termination: { preStopSleepSeconds: 30, gracePeriodSeconds: 10 } }, 'termination.gracePeriodSeconds (10) must be more than termination.preStopSleepSeconds (30)'],
+    [
+      'an HPA whose minimum is above its maximum',
+      { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 3 } },
+      'autoscaling.minReplicas (5) is above autoscaling.maxReplicas (3)',
+    ],
+    [
+      'an analysis without metrics',
+      { strategy: { type: 'canary', analysis: { enabled: true } }, metrics: { enabled: false } },
+      'strategy.analysis.enabled needs metrics.enabled',
+    ],
+    [
+      'a grace period shorter than the preStop sleep',
+      { termination: { preStopSleepSeconds: 30, gracePeriodSeconds: 10 } },
+      'termination.gracePeriodSeconds (10) must be more than termination.preStopSleepSeconds (30)',
+    ],
   ])('makes Helm refuse %s (a rule across fields, which JSON Schema cannot say)', async (_name, values, message) => {
     await expect(renderChart('cross-field', findEnv('stg'), { ...app, ...values })).rejects.toThrow(message);
   });
 
   it('is enforced by Helm itself too: a misspelt key fails `helm template`', async () => {
-    await expect(renderChart('typo', findEnv('stg'), { ...app, strategy: { typ: 'canary' } })).rejects.toThrow("at '/strategy': additional properties 'typ' not allowed");
+    await expect(renderChart('typo', findEnv('stg'), { ...app, strategy: { typ: 'canary' } })).rejects.toThrow(
+      "at '/strategy': additional properties 'typ' not allowed",
+    );
   });
 });
 
@@ -99,13 +156,28 @@ describe(`${CHART_README_FILE}`, () => {
     const values = appValues(findEnv('prd'), parse(example));
     expect(validateValues(schemaText, layers(values))).toEqual([]);
     const { objects } = await renderChart('readme example', findEnv('prd'), values);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(['Rollout/checkout', 'ExternalSecret/checkout-db', 'AnalysisTemplate/checkout-success-rate']));
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Rollout/checkout',
+        'ExternalSecret/checkout-db',
+        'AnalysisTemplate/checkout-success-rate',
+      ]),
+    );
   });
 
   it('lists every value an app can set, with its default', () => {
     const rows = valueRows(schema);
     const keys = rows.map((r) => r.key);
-    expect(keys).toEqual(expect.arrayContaining(['strategy.type', 'strategy.preset', 'metrics.serviceMonitor.enabled', 'secrets[].mount.as', 'probes.startup.failureThreshold', 'platform.rolloutPreset']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'strategy.type',
+        'strategy.preset',
+        'metrics.serviceMonitor.enabled',
+        'secrets[].mount.as',
+        'probes.startup.failureThreshold',
+        'platform.rolloutPreset',
+      ]),
+    );
     expect(rows.find((r) => r.key === 'strategy.type')).toEqual({
       key: 'strategy.type',
       type: '"rolling" | "canary" | "blueGreen"',

@@ -34,7 +34,12 @@ export function valueRows(schema: SchemaNode): ValueRow[] {
       for (const [name, child] of Object.entries(resolved.properties)) walk(child, key ? `${key}.${name}` : name);
       return;
     }
-    rows.push({ key, type: typeOf(schema, resolved), default: defaultOf(resolved), description: resolved.description ?? '' });
+    rows.push({
+      key,
+      type: typeOf(schema, resolved),
+      default: defaultOf(resolved),
+      description: resolved.description ?? '',
+    });
     const items = resolved.items && resolveRef(schema, resolved.items);
     if (items?.properties) {
       for (const [name, child] of Object.entries(items.properties)) walk(child, `${key}[].${name}`);
@@ -48,7 +53,9 @@ export function valueRows(schema: SchemaNode): ValueRow[] {
 export function valuesTable(schema: SchemaNode): string {
   const lines = ['| Key | Type | Default | Description |', '| --- | --- | --- | --- |'];
   for (const row of valueRows(schema)) {
-    lines.push(`| \`${row.key}\` | ${cell(row.type)} | ${row.default ? `\`${cell(row.default)}\`` : ''} | ${cell(row.description)} |`);
+    lines.push(
+      `| \`${row.key}\` | ${cell(row.type)} | ${row.default ? `\`${cell(row.default)}\`` : ''} | ${cell(row.description)} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }

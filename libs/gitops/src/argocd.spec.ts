@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadEnvironments, namespaceLabels, parseEnvironments, parseYamlFile, type Environment } from '@mayday/spec';
+import { loadEnvironments, namespaceLabels, parseEnvironments, parseYamlFile, type Environment } from '@mayday/model';
 import { ARGOCD_DIR, argoCdFiles, buildArgoCdManifests } from './argocd.ts';
 import { discoverApplications, listRepositoryFiles, renderGoTemplate } from './discovery.ts';
 import { loadGitopsConfig, parseGitopsConfigText } from './gitops-config.ts';

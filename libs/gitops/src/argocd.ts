@@ -1,6 +1,6 @@
 import { Application, AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { stringify } from 'yaml';
-import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, namespaceLabels, type Environment } from '@mayday/spec';
+import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, namespaceLabels, type Environment } from '@mayday/model';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 
 export const ARGOCD_DIR = 'platform/argocd';

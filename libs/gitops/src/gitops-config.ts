@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { MaydayError, parseYamlFile, readYamlFile, zodDiagnostics, type YamlFile } from '@mayday/spec';
+import { MaydayError, parseYamlFile, readYamlFile, zodDiagnostics, type YamlFile } from '@mayday/model';
 
 export const GITOPS_CONFIG_FILE = 'platform/gitops.yaml';
 
 /** `git check-ref-format --branch` in short: no spaces, no `..`, no leading `-` or `/`, no `.lock` end. */
 const branchName = z
   .string()
-  .regex(/^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._\/-]+$/, 'branch must be a plain git branch name such as "gitops"');
+  .regex(/^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/, 'branch must be a plain git branch name such as "gitops"');
 
 const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable in UPPER_SNAKE_CASE, e.g. MAYDAY_GITOPS_TOKEN');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { parse } from 'yaml';
-import { GITOPS_DIR, gitopsPath } from '@mayday/spec';
+import { GITOPS_DIR, gitopsPath } from '@mayday/model';
 import { GitopsRemote, type RemoteOptions } from './published-branch.ts';
 
 export interface ResourceDiff {

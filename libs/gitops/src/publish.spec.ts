@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MaydayError } from '@mayday/spec';
+import { MaydayError } from '@mayday/model';
 import { publishGitops } from './publish.ts';
 import { bareRepository, branchFiles, deployment, git, gitopsWorkspace, isolateGit, remoteOver, service, testConfig, TRANSPORTS } from './test-support/git-remotes.ts';
 

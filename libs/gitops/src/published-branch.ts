@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { GITOPS_DIR, MaydayError } from '@mayday/spec';
+import { GITOPS_DIR, MaydayError } from '@mayday/model';
 import { Git } from './git.ts';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 

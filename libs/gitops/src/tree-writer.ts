@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gitopsPath, GITOPS_DIR } from '@mayday/spec';
+import { gitopsPath, GITOPS_DIR } from '@mayday/model';
 
 /** The files one app has in one env, as the renderer produced them. */
 export interface EnvTree {

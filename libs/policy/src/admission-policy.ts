@@ -4,7 +4,7 @@ import { celEnv, isCelError, parse, plan, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { dotted, MaydayError, type Severity } from '@mayday/spec';
+import { dotted, MaydayError, type Severity } from '@mayday/model';
 import { apiGroupOf, apiVersionOnly, isClusterScoped, resourceOf } from './resource-scope.ts';
 
 export const POLICIES_DIR = 'platform/policies';
@@ -13,7 +13,13 @@ const labelSelector = z
   .object({
     matchLabels: z.record(z.string(), z.string()).optional(),
     matchExpressions: z
-      .array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }))
+      .array(
+        z.object({
+          key: z.string(),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).optional(),
+        }),
+      )
       .optional(),
   })
   .loose();
@@ -38,7 +44,13 @@ const matchResources = z
   })
   .loose();
 
-const named = z.object({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).loose();
+const named = z
+  .object({
+    name: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
 
 export const validatingAdmissionPolicySchema = z
   .object({
@@ -54,12 +66,14 @@ export const validatingAdmissionPolicySchema = z
         variables: z.array(z.object({ name: z.string(), expression: z.string() })).default([]),
         validations: z
           .array(
-            z.object({
-              expression: z.string(),
-              message: z.string().optional(),
-              messageExpression: z.string().optional(),
-              reason: z.string().optional(),
-            }).loose(),
+            z
+              .object({
+                expression: z.string(),
+                message: z.string().optional(),
+                messageExpression: z.string().optional(),
+                reason: z.string().optional(),
+              })
+              .loose(),
           )
           .default([]),
       })
@@ -105,7 +119,14 @@ interface CompiledPolicy {
   line: number;
   matchConditions: { name: string; program: Program }[];
   variables: { name: string; program: Program }[];
-  validations: { expression: string; program: Program; message?: string; messageProgram?: Program; reason?: string; fieldPath?: string }[];
+  validations: {
+    expression: string;
+    program: Program;
+    message?: string;
+    messageProgram?: Program;
+    reason?: string;
+    fieldPath?: string;
+  }[];
 }
 
 export interface LoadedBinding {
@@ -144,7 +165,9 @@ export function compileCel(expression: string, where: { file: string; line?: num
 
 /** Loads every ValidatingAdmissionPolicy and binding in platform/policies/*.yaml and compiles their CEL. */
 export function loadPolicies(workspaceRoot: string, dir = POLICIES_DIR): PolicySet {
-  const files = readdirSync(join(workspaceRoot, dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(join(workspaceRoot, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   const set: PolicySet = { policies: new Map(), bindings: [], documents: [] };
   for (const name of files) {
     const file = `${dir}/${name}`;
@@ -153,10 +176,24 @@ export function loadPolicies(workspaceRoot: string, dir = POLICIES_DIR): PolicyS
   for (const { binding, file, line } of set.bindings) {
     const policy = set.policies.get(binding.spec.policyName);
     if (!policy) {
-      throw new MaydayError({ severity: 'error', file, line, field: 'spec.policyName', rule: 'policy-binding', message: `binds "${binding.spec.policyName}", which no file in ${dir} defines` });
+      throw new MaydayError({
+        severity: 'error',
+        file,
+        line,
+        field: 'spec.policyName',
+        rule: 'policy-binding',
+        message: `binds "${binding.spec.policyName}", which no file in ${dir} defines`,
+      });
     }
     if (binding.spec.paramRef && !policy.policy.spec.paramKind) {
-      throw new MaydayError({ severity: 'error', file, line, field: 'spec.paramRef', rule: 'policy-binding', message: `policy "${binding.spec.policyName}" has no paramKind, so its binding cannot have a paramRef` });
+      throw new MaydayError({
+        severity: 'error',
+        file,
+        line,
+        field: 'spec.paramRef',
+        rule: 'policy-binding',
+        message: `policy "${binding.spec.policyName}" has no paramKind, so its binding cannot have a paramRef`,
+      });
     }
   }
   return set;
@@ -167,7 +204,13 @@ export function loadPolicyText(set: PolicySet, file: string, text: string): void
   for (const doc of parseAllDocuments(text, { lineCounter: counter })) {
     if (doc.errors.length) {
       const pos = counter.linePos(doc.errors[0].pos[0]);
-      throw new MaydayError({ severity: 'error', file, line: pos.line, rule: 'yaml-syntax', message: doc.errors[0].message.split('\n')[0] });
+      throw new MaydayError({
+        severity: 'error',
+        file,
+        line: pos.line,
+        rule: 'yaml-syntax',
+        message: doc.errors[0].message.split('\n')[0],
+      });
     }
     if (!isMap(doc.contents)) continue;
     const line = counter.linePos(doc.contents.range?.[0] ?? 0).line;
@@ -175,12 +218,32 @@ export function loadPolicyText(set: PolicySet, file: string, text: string): void
     set.documents.push({ file, line, object });
     if (object.kind === 'ValidatingAdmissionPolicy') {
       const policy = parseOrThrow(validatingAdmissionPolicySchema, object, file, line);
-      if (set.policies.has(policy.metadata.name)) throw new MaydayError({ severity: 'error', file, line, field: 'metadata.name', rule: 'policy', message: `policy "${policy.metadata.name}" is defined twice` });
+      if (set.policies.has(policy.metadata.name))
+        throw new MaydayError({
+          severity: 'error',
+          file,
+          line,
+          field: 'metadata.name',
+          rule: 'policy',
+          message: `policy "${policy.metadata.name}" is defined twice`,
+        });
       set.policies.set(policy.metadata.name, compilePolicy(policy, file, line));
     } else if (object.kind === 'ValidatingAdmissionPolicyBinding') {
-      set.bindings.push({ binding: parseOrThrow(validatingAdmissionPolicyBindingSchema, object, file, line), file, line });
+      set.bindings.push({
+        binding: parseOrThrow(validatingAdmissionPolicyBindingSchema, object, file, line),
+        file,
+        line,
+      });
     } else {
-      throw new MaydayError({ severity: 'error', file, line, field: 'kind', rule: 'policy', message: `${String(object.kind)} does not belong in ${POLICIES_DIR}`, hint: 'it holds only ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding objects' });
+      throw new MaydayError({
+        severity: 'error',
+        file,
+        line,
+        field: 'kind',
+        rule: 'policy',
+        message: `${String(object.kind)} does not belong in ${POLICIES_DIR}`,
+        hint: 'it holds only ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding objects',
+      });
     }
   }
 }
@@ -210,13 +273,21 @@ function compilePolicy(policy: ValidatingAdmissionPolicy, file: string, line: nu
     policy,
     file,
     line,
-    matchConditions: policy.spec.matchConditions.map((c, i) => ({ name: c.name, program: compileCel(c.expression, at(`spec.matchConditions[${i}].expression`)) })),
-    variables: policy.spec.variables.map((v, i) => ({ name: v.name, program: compileCel(v.expression, at(`spec.variables[${i}].expression`)) })),
+    matchConditions: policy.spec.matchConditions.map((c, i) => ({
+      name: c.name,
+      program: compileCel(c.expression, at(`spec.matchConditions[${i}].expression`)),
+    })),
+    variables: policy.spec.variables.map((v, i) => ({
+      name: v.name,
+      program: compileCel(v.expression, at(`spec.variables[${i}].expression`)),
+    })),
     validations: policy.spec.validations.map((v, i) => ({
       expression: v.expression,
       program: compileCel(v.expression, at(`spec.validations[${i}].expression`)),
       message: v.message,
-      messageProgram: v.messageExpression ? compileCel(v.messageExpression, at(`spec.validations[${i}].messageExpression`)) : undefined,
+      messageProgram: v.messageExpression
+        ? compileCel(v.messageExpression, at(`spec.validations[${i}].messageExpression`))
+        : undefined,
       reason: v.reason,
       fieldPath: fieldPaths[i] || undefined,
     })),
@@ -260,7 +331,15 @@ export function evaluatePolicies(set: PolicySet, input: AdmissionInput): PolicyF
     if (binding.spec.matchResources && !matches(binding.spec.matchResources, input, false)) continue;
     const severity = severityOf(binding.spec.validationActions);
     const report = (message: string, extra: Partial<PolicyFinding> = {}) =>
-      findings.push({ policy: policy.metadata.name, binding: binding.metadata.name, severity, message, policyFile: compiled.file, policyLine: compiled.line, ...extra });
+      findings.push({
+        policy: policy.metadata.name,
+        binding: binding.metadata.name,
+        severity,
+        message,
+        policyFile: compiled.file,
+        policyLine: compiled.line,
+        ...extra,
+      });
     const base = celBindings(input);
     const failClosed = policy.spec.failurePolicy === 'Fail';
 
@@ -277,7 +356,10 @@ export function evaluatePolicies(set: PolicySet, input: AdmissionInput): PolicyF
       const params = findParams(policy.spec.paramKind, binding.spec.paramRef, input);
       if (params.length === 0) {
         if ((binding.spec.paramRef.parameterNotFoundAction ?? 'Deny') === 'Deny') {
-          report(`no ${policy.spec.paramKind.kind} found for this object (binding ${binding.metadata.name} requires one)`, { reason: 'NotFound' });
+          report(
+            `no ${policy.spec.paramKind.kind} found for this object (binding ${binding.metadata.name} requires one)`,
+            { reason: 'NotFound' },
+          );
         }
         continue;
       }
@@ -298,11 +380,18 @@ export function evaluatePolicies(set: PolicySet, input: AdmissionInput): PolicyF
         const result = missing ? failedVariables.get(missing)! : validation.program(bindings);
         if (result === true) continue;
         if (isCelError(result) || typeof result !== 'boolean') {
-          if (failClosed) report(`expression failed to evaluate: ${isCelError(result) ? result.message : `returned ${String(result)}, not a bool`}`, { fieldPath: validation.fieldPath, reason: validation.reason });
+          if (failClosed)
+            report(
+              `expression failed to evaluate: ${isCelError(result) ? result.message : `returned ${String(result)}, not a bool`}`,
+              { fieldPath: validation.fieldPath, reason: validation.reason },
+            );
           continue;
         }
         const dynamic = validation.messageProgram?.(bindings);
-        const message = typeof dynamic === 'string' && dynamic.trim() ? dynamic : (validation.message ?? `failed expression: ${validation.expression}`);
+        const message =
+          typeof dynamic === 'string' && dynamic.trim()
+            ? dynamic
+            : (validation.message ?? `failed expression: ${validation.expression}`);
         report(message, { fieldPath: validation.fieldPath, reason: validation.reason ?? 'Invalid' });
       }
     }
@@ -335,7 +424,10 @@ function celBindings(input: AdmissionInput): Record<string, unknown> {
       name: metadata.name ?? '',
       namespace: input.namespace,
       operation: 'CREATE',
-      userInfo: { username: input.username ?? ARGOCD_CONTROLLER, groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'] },
+      userInfo: {
+        username: input.username ?? ARGOCD_CONTROLLER,
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'],
+      },
       dryRun: false,
     }),
   };
@@ -345,7 +437,8 @@ function celBindings(input: AdmissionInput): Record<string, unknown> {
 export function toCel(value: unknown): unknown {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(toCel);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
   return value;
 }
 
@@ -353,15 +446,16 @@ function matches(constraints: MatchResources, input: AdmissionInput, requireRule
   const { object } = input;
   const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
   const rules = constraints.resourceRules;
-  if (rules === undefined ? requireRules : !rules.some((rule) => ruleMatches(rule, object, clusterScoped))) return false;
+  if (rules === undefined ? requireRules : !rules.some((rule) => ruleMatches(rule, object, clusterScoped)))
+    return false;
   if (constraints.excludeResourceRules?.some((rule) => ruleMatches(rule, object, clusterScoped))) return false;
   // A cluster-scoped object is never skipped by a namespaceSelector (it has no namespace).
   if (!clusterScoped && constraints.namespaceSelector) {
-    const labels = ((input.namespaceObject?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+    const labels = (input.namespaceObject?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
     if (!selectorMatches(constraints.namespaceSelector, labels)) return false;
   }
   if (constraints.objectSelector) {
-    const labels = ((object.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+    const labels = (object.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
     if (!selectorMatches(constraints.objectSelector, labels)) return false;
   }
   return true;
@@ -373,8 +467,13 @@ function ruleMatches(rule: ResourceRule, object: Record<string, unknown>, cluste
   if (!any(rule.operations, 'CREATE') && !any(rule.operations, 'UPDATE')) return false;
   if (rule.scope === 'Cluster' && !clusterScoped) return false;
   if (rule.scope === 'Namespaced' && clusterScoped) return false;
-  if (rule.resourceNames?.length && !rule.resourceNames.includes(String((object.metadata as { name?: string }).name))) return false;
-  return any(rule.apiGroups, apiGroupOf(apiVersion)) && any(rule.apiVersions, apiVersionOnly(apiVersion)) && any(rule.resources, resourceOf(String(object.kind)));
+  if (rule.resourceNames?.length && !rule.resourceNames.includes(String((object.metadata as { name?: string }).name)))
+    return false;
+  return (
+    any(rule.apiGroups, apiGroupOf(apiVersion)) &&
+    any(rule.apiVersions, apiVersionOnly(apiVersion)) &&
+    any(rule.resources, resourceOf(String(object.kind)))
+  );
 }
 
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
@@ -397,9 +496,14 @@ function findParams(
   // Without an explicit namespace, params are looked up in the namespace of the object being admitted.
   const namespace = paramRef.namespace ?? input.namespace;
   return input.clusterObjects.filter((candidate) => {
-    const metadata = (candidate.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
+    const metadata = (candidate.metadata ?? {}) as {
+      name?: string;
+      namespace?: string;
+      labels?: Record<string, string>;
+    };
     if (candidate.apiVersion !== paramKind.apiVersion || candidate.kind !== paramKind.kind) return false;
-    if (!isClusterScoped(paramKind.apiVersion, paramKind.kind) && (metadata.namespace ?? '') !== namespace) return false;
+    if (!isClusterScoped(paramKind.apiVersion, paramKind.kind) && (metadata.namespace ?? '') !== namespace)
+      return false;
     if (paramRef.name) return metadata.name === paramRef.name;
     return selectorMatches(paramRef.selector ?? {}, metadata.labels ?? {});
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { helmTemplateWith, resolveHelm } from '@mayday/render';
-import { findEnvironment, loadEnvironments } from '@mayday/spec';
+import { findEnvironment, loadEnvironments } from '@mayday/model';
 import { createTempWorkspace, REPO_ROOT, type TempWorkspace } from '@mayday/testing';
 import { formatLintText } from './lint-report.ts';
 import { lintApp, type AppLintResult } from './lint-app.ts';
@@ -33,20 +33,30 @@ afterAll(() => ws?.cleanup());
 
 const clean = (result: AppLintResult) => {
   const text = formatLintText([result]);
-  return { errors: result.envs.flatMap((e) => e.findings).filter((f) => f.severity !== 'info').length === 0 ? 'none' : text };
+  return {
+    errors: result.envs.flatMap((e) => e.findings).filter((f) => f.severity !== 'info').length === 0 ? 'none' : text,
+  };
 };
 
 describe('the base chart passes its own policies and the strict schemas', () => {
   it('the sample app lints clean in every env', async () => {
     const envs = loadEnvironments(ws.root);
-    const result = await lintApp({ workspaceRoot: ws.root, helmTemplate: helmTemplateWith(resolveHelm(ws.root)) }, 'hello', envs);
+    const result = await lintApp(
+      { workspaceRoot: ws.root, helmTemplate: helmTemplateWith(resolveHelm(ws.root)) },
+      'hello',
+      envs,
+    );
     expect(result.envs.map((e) => e.env)).toEqual(envs.map((e) => e.name));
     expect(result.envs.every((e) => e.resources > 0)).toBe(true);
     expect(clean(result)).toEqual({ errors: 'none' });
   });
 
   it.each(ciCases)('chart test values $file lint clean in $env', async ({ app, env }) => {
-    const context = { workspaceRoot: ws.root, helmTemplate: helmTemplateWith(resolveHelm(ws.root)), policies: loadPolicies(ws.root) };
+    const context = {
+      workspaceRoot: ws.root,
+      helmTemplate: helmTemplateWith(resolveHelm(ws.root)),
+      policies: loadPolicies(ws.root),
+    };
     const result = await lintApp(context, app, [findEnvironment(loadEnvironments(ws.root), env)]);
     expect(result.envs[0].resources).toBeGreaterThan(0);
     expect(clean(result)).toEqual({ errors: 'none' });

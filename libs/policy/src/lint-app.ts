@@ -16,7 +16,7 @@ import {
   type Environment,
   type ValuesLayer,
   type YamlFile,
-} from '@mayday/spec';
+} from '@mayday/model';
 import { evaluatePolicies, loadPolicies, type PolicySet } from './admission-policy.ts';
 import { manifestSchemas } from './manifest-schema.ts';
 import { isClusterScoped } from './resource-scope.ts';
@@ -77,9 +77,23 @@ export function appNamespaceLabels(app: string, env: Environment): Record<string
 export async function lintApp(context: LintContext, app: string, envs: readonly Environment[]): Promise<AppLintResult> {
   const policies = context.policies ?? loadPolicies(context.workspaceRoot);
   const policyNames = [...policies.policies.keys()];
-  const waivers = loadWaivers(context.workspaceRoot, app, policyNames, envs.map((e) => e.name));
+  const waivers = loadWaivers(
+    context.workspaceRoot,
+    app,
+    policyNames,
+    envs.map((e) => e.name),
+  );
   const results: EnvLintResult[] = [];
-  for (const env of envs) results.push(await lintAppEnv(context, policies, app, env, waivers.filter((w) => w.env === env.name)));
+  for (const env of envs)
+    results.push(
+      await lintAppEnv(
+        context,
+        policies,
+        app,
+        env,
+        waivers.filter((w) => w.env === env.name),
+      ),
+    );
   const findings: LintFinding[] = waivers
     .filter((w) => !results.some((r) => r.env === w.env && r.waived.some((f) => f.rule === w.policy)))
     .map((w) => ({
@@ -96,13 +110,28 @@ export async function lintApp(context: LintContext, app: string, envs: readonly 
   return { app, envs: results, findings };
 }
 
-async function lintAppEnv(context: LintContext, policies: PolicySet, app: string, env: Environment, waivers: readonly Waiver[]): Promise<EnvLintResult> {
+async function lintAppEnv(
+  context: LintContext,
+  policies: PolicySet,
+  app: string,
+  env: Environment,
+  waivers: readonly Waiver[],
+): Promise<EnvLintResult> {
   const namespace = namespaceFor(env, app);
-  const result: EnvLintResult = { app, env: env.name, namespace, policyProfile: env.policyProfile, resources: 0, findings: [], waived: [] };
+  const result: EnvLintResult = {
+    app,
+    env: env.name,
+    namespace,
+    policyProfile: env.policyProfile,
+    resources: 0,
+    findings: [],
+    waived: [],
+  };
   const add = (d: Diagnostic & { source?: ValuesSource }) => {
     const finding: LintFinding = { ...d, app, env: env.name };
     const waiver = d.rule ? waivers.find((w) => w.policy === d.rule) : undefined;
-    if (waiver) result.waived.push({ ...finding, waiver: { reason: waiver.reason, file: waiver.file, line: waiver.line } });
+    if (waiver)
+      result.waived.push({ ...finding, waiver: { reason: waiver.reason, file: waiver.file, line: waiver.line } });
     else result.findings.push(finding);
   };
 
@@ -129,7 +158,10 @@ async function lintAppEnv(context: LintContext, policies: PolicySet, app: string
   result.resources = files.length;
   const schemas = manifestSchemas(env.kubernetesVersion);
   const objects = files.map((f) => f.object as unknown as Record<string, unknown>);
-  const extraManifests = (mergedValue(layers, ['extraManifests']) ?? []) as { kind?: unknown; metadata?: { name?: unknown } }[];
+  const extraManifests = (mergedValue(layers, ['extraManifests']) ?? []) as {
+    kind?: unknown;
+    metadata?: { name?: unknown };
+  }[];
   const namespaceLabels = appNamespaceLabels(app, env);
 
   for (const file of files) {
@@ -140,7 +172,10 @@ async function lintAppEnv(context: LintContext, policies: PolicySet, app: string
       ? extraManifests.findIndex((m) => m?.kind === object.kind && m?.metadata?.name === file.object.metadata.name)
       : -1;
     const extraSource = (path: readonly (string | number)[] = []): ValuesSource | undefined =>
-      extraIndex < 0 ? undefined : sourceOf(layers, ['extraManifests', extraIndex, ...path]) ?? sourceOf(layers, ['extraManifests', extraIndex]);
+      extraIndex < 0
+        ? undefined
+        : (sourceOf(layers, ['extraManifests', extraIndex, ...path]) ??
+          sourceOf(layers, ['extraManifests', extraIndex]));
 
     for (const issue of await schemas.validate(object)) {
       const source = extraSource(issue.path);
@@ -163,20 +198,41 @@ async function lintAppEnv(context: LintContext, policies: PolicySet, app: string
       : {
           apiVersion: 'v1',
           kind: 'Namespace',
-          metadata: { name: objectNamespace, labels: objectNamespace === namespace ? namespaceLabels : { 'kubernetes.io/metadata.name': objectNamespace } },
+          metadata: {
+            name: objectNamespace,
+            labels:
+              objectNamespace === namespace ? namespaceLabels : { 'kubernetes.io/metadata.name': objectNamespace },
+          },
         };
-    for (const finding of evaluatePolicies(policies, { object, namespace: objectNamespace, namespaceObject, clusterObjects: objects })) {
+    for (const finding of evaluatePolicies(policies, {
+      object,
+      namespace: objectNamespace,
+      namespaceObject,
+      clusterObjects: objects,
+    })) {
       const path = finding.fieldPath ? parseFieldPath(finding.fieldPath) : [];
-      const valuesFields = (policies.policies.get(finding.policy)?.policy.metadata.annotations?.[VALUES_FIELDS_ANNOTATION] ?? '').split(',').map((f) => f.trim()).filter(Boolean);
-      const source = extraSource(path) ?? valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
+      const valuesFields = (
+        policies.policies.get(finding.policy)?.policy.metadata.annotations?.[VALUES_FIELDS_ANNOTATION] ?? ''
+      )
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
+      const source =
+        extraSource(path) ??
+        valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
       add({
         severity: finding.severity,
         file: gitopsFile,
         line: rendered.lineOf(path),
         field: finding.fieldPath,
         rule: finding.policy,
-        message: finding.message.includes(`${object.kind} ${file.object.metadata.name}`) ? finding.message : `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
-        hint: withSource(`policy ${finding.policy} in ${finding.policyFile} (binding ${finding.binding}, ${env.policyProfile} profile)`, source),
+        message: finding.message.includes(`${object.kind} ${file.object.metadata.name}`)
+          ? finding.message
+          : `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
+        hint: withSource(
+          `policy ${finding.policy} in ${finding.policyFile} (binding ${finding.binding}, ${env.policyProfile} profile)`,
+          source,
+        ),
         source,
       });
     }
@@ -186,10 +242,15 @@ async function lintAppEnv(context: LintContext, policies: PolicySet, app: string
 
 /** The values layers Helm merges for an app in an env: chart defaults, the app's files, the platform's values. */
 export function valuesLayers(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
-  const sources: YamlFile[] = [CHART_VALUES_FILE, ...appValuesFiles(workspaceRoot, app, env.name)].map((file) => readYamlFile(join(workspaceRoot, file), file));
+  const sources: YamlFile[] = [CHART_VALUES_FILE, ...appValuesFiles(workspaceRoot, app, env.name)].map((file) =>
+    readYamlFile(join(workspaceRoot, file), file),
+  );
   return [
     ...sources.map((source) => ({ source, data: source.data })),
-    { source: { file: ENVIRONMENTS_FILE, lineOf: () => undefined, has: () => false }, data: { platform: platformValues(env) } },
+    {
+      source: { file: ENVIRONMENTS_FILE, lineOf: () => undefined, has: () => false },
+      data: { platform: platformValues(env) },
+    },
   ];
 }
 
@@ -197,12 +258,20 @@ export function valuesLayers(workspaceRoot: string, app: string, env: Environmen
 function valuesDiagnostics(workspaceRoot: string, layers: readonly ValuesLayer[]): Diagnostic[] {
   const rules = valuesRuleDiagnostics(layers);
   const covered = new Set(rules.map((d) => `${d.file}|${d.field}`));
-  const schema = validateValues(readValuesSchema(workspaceRoot), layers).filter((d) => !covered.has(`${d.file}|${d.field}`));
+  const schema = validateValues(readValuesSchema(workspaceRoot), layers).filter(
+    (d) => !covered.has(`${d.file}|${d.field}`),
+  );
   return [...rules, ...schema];
 }
 
-function sourceOf(layers: readonly ValuesLayer[], path: readonly (string | number)[], appOnly = false): ValuesSource | undefined {
-  const candidates = layers.filter((l) => l.source.file !== ENVIRONMENTS_FILE && (!appOnly || l.source.file !== CHART_VALUES_FILE));
+function sourceOf(
+  layers: readonly ValuesLayer[],
+  path: readonly (string | number)[],
+  appOnly = false,
+): ValuesSource | undefined {
+  const candidates = layers.filter(
+    (l) => l.source.file !== ENVIRONMENTS_FILE && (!appOnly || l.source.file !== CHART_VALUES_FILE),
+  );
   const layer = [...candidates].reverse().find((l) => l.source.has(path));
   return layer ? { file: layer.source.file, line: layer.source.lineOf(path), field: dotted(path) } : undefined;
 }

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from '@mayday/spec';
+import { formatDiagnostic } from '@mayday/model';
 import type { AppLintResult, EnvLintResult, LintFinding } from './lint-app.ts';
 
 export interface LintTotals {
@@ -35,12 +35,16 @@ export function formatLintText(results: readonly AppLintResult[]): string {
     for (const text of new Set(findings.map((f) => formatDiagnostic(f)))) lines.push(text);
     for (const f of result.envs.flatMap((e) => e.waived)) {
       const where = `${f.waiver!.file}${f.waiver!.line ? `:${f.waiver!.line}` : ''}`;
-      lines.push(`${formatDiagnostic({ ...f, severity: 'info', hint: undefined })}\n    ↳ waived in ${f.env} by ${where}: ${f.waiver!.reason}`);
+      lines.push(
+        `${formatDiagnostic({ ...f, severity: 'info', hint: undefined })}\n    ↳ waived in ${f.env} by ${where}: ${f.waiver!.reason}`,
+      );
     }
     for (const e of result.envs) lines.push(envSummary(e));
   }
   const t = totals(results);
-  lines.push(`${count(results.length, 'app')} linted: ${count(t.errors, 'error')}, ${count(t.warnings, 'warning')}${t.waived ? `, ${t.waived} waived` : ''}`);
+  lines.push(
+    `${count(results.length, 'app')} linted: ${count(t.errors, 'error')}, ${count(t.warnings, 'warning')}${t.waived ? `, ${t.waived} waived` : ''}`,
+  );
   return lines.join('\n') + '\n';
 }
 

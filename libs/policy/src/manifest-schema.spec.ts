@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { isMaydayError } from '@mayday/spec';
+import { isMaydayError } from '@mayday/model';
 import { manifestSchemas } from './manifest-schema.ts';
 import { strictSchema } from './strict-schema.ts';
 
 const schemas = manifestSchemas('1.35.0');
 const paths = (issues: { path: (string | number)[] }[]) => issues.map((i) => i.path.join('.'));
 
-const deployment = (container: Record<string, unknown>, strategy: unknown = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } }) => ({
+const deployment = (
+  container: Record<string, unknown>,
+  strategy: unknown = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'shop', labels: { a: 'b' } },
@@ -14,7 +17,12 @@ const deployment = (container: Record<string, unknown>, strategy: unknown = { ty
     replicas: 2,
     strategy,
     selector: { matchLabels: { a: 'b' } },
-    template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'app', image: 'x:1', resources: { limits: { cpu: '1', memory: '1Gi' } }, ...container }] } },
+    template: {
+      metadata: { labels: { a: 'b' } },
+      spec: {
+        containers: [{ name: 'app', image: 'x:1', resources: { limits: { cpu: '1', memory: '1Gi' } }, ...container }],
+      },
+    },
   },
 });
 
@@ -46,25 +54,40 @@ describe('strictSchema', () => {
 describe('manifestSchemas (Kubernetes 1.35 OpenAPI, strict)', () => {
   it('accepts a valid Deployment, with int-or-string and quantities in both spellings', async () => {
     expect(await schemas.validate(deployment({}))).toEqual([]);
-    expect(await schemas.validate(deployment({}, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '10%' } }))).toEqual([]);
+    expect(
+      await schemas.validate(
+        deployment({}, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '10%' } }),
+      ),
+    ).toEqual([]);
   });
 
   it('rejects an unknown container field with a suggestion', async () => {
     const issues = await schemas.validate(deployment({ imagee: 'x:1' }));
-    expect(issues).toEqual([expect.objectContaining({ path: ['spec', 'template', 'spec', 'containers', 0, 'imagee'], kind: 'unknown-field', hint: 'did you mean "image"?' })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: ['spec', 'template', 'spec', 'containers', 0, 'imagee'],
+        kind: 'unknown-field',
+        hint: 'did you mean "image"?',
+      }),
+    ]);
   });
 
   it('rejects wrong types and missing required fields', async () => {
     const issues = await schemas.validate(deployment({ ports: [{ containerPort: 'http' }], name: undefined }));
-    expect(paths(issues).sort()).toEqual(['spec.template.spec.containers.0.name', 'spec.template.spec.containers.0.ports.0.containerPort']);
+    expect(paths(issues).sort()).toEqual([
+      'spec.template.spec.containers.0.name',
+      'spec.template.spec.containers.0.ports.0.containerPort',
+    ]);
     expect(issues.find((i) => i.kind === 'type')?.message).toBe('must be integer, not string "http"');
   });
 
   it('names the served apiVersion for a kind in a wrong one, and refuses unknown kinds', async () => {
-    expect(await schemas.validate({ apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'x' } })).toEqual([
-      expect.objectContaining({ kind: 'unknown-kind', hint: 'Deployment is served as apiVersion apps/v1' }),
-    ]);
-    expect((await schemas.validate({ apiVersion: 'v1', kind: 'Secrett', metadata: { name: 'x' } }))[0]).toMatchObject({ kind: 'unknown-kind' });
+    expect(await schemas.validate({ apiVersion: 'apps/v1beta1', kind: 'Deployment', metadata: { name: 'x' } })).toEqual(
+      [expect.objectContaining({ kind: 'unknown-kind', hint: 'Deployment is served as apiVersion apps/v1' })],
+    );
+    expect((await schemas.validate({ apiVersion: 'v1', kind: 'Secrett', metadata: { name: 'x' } }))[0]).toMatchObject({
+      kind: 'unknown-kind',
+    });
   });
 
   it('has no schema for a Kubernetes version it does not vendor, and says how to add it', () => {
@@ -74,7 +97,10 @@ describe('manifestSchemas (Kubernetes 1.35 OpenAPI, strict)', () => {
     } catch (e) {
       error = e;
     }
-    expect(isMaydayError(error) && error.diagnostics[0]).toMatchObject({ file: 'platform/environments.yaml', field: 'kubernetesVersion' });
+    expect(isMaydayError(error) && error.diagnostics[0]).toMatchObject({
+      file: 'platform/environments.yaml',
+      field: 'kubernetesVersion',
+    });
   });
 });
 
@@ -83,17 +109,29 @@ describe('manifestSchemas (CRDs from the pinned @kubernetes-models packages, str
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'shop' },
-    spec: { parentRefs: [{ name: 'mayday', namespace: 'gateway-system' }], hostnames: ['shop.example'], rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }] },
+    spec: {
+      parentRefs: [{ name: 'mayday', namespace: 'gateway-system' }],
+      hostnames: ['shop.example'],
+      rules: [{ backendRefs: [{ name: 'shop', port: 80 }] }],
+    },
   };
 
   it('accepts a valid HTTPRoute and rejects an unknown field in it', async () => {
     expect(await schemas.validate(route)).toEqual([]);
-    const typo = { ...route, spec: { ...route.spec, rules: [{ backendRefs: [{ name: 'shop', port: 80 }], matchez: [] }] } };
+    const typo = {
+      ...route,
+      spec: { ...route.spec, rules: [{ backendRefs: [{ name: 'shop', port: 80 }], matchez: [] }] },
+    };
     expect(paths(await schemas.validate(typo))).toEqual(['spec.rules.0.matchez']);
   });
 
   it('rejects wrong types in a ServiceMonitor', async () => {
-    const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'shop' }, spec: { selector: { matchLabels: { a: 'b' } }, endpoints: [{ port: 'metrics', interval: 30 }] } };
+    const monitor = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'shop' },
+      spec: { selector: { matchLabels: { a: 'b' } }, endpoints: [{ port: 'metrics', interval: 30 }] },
+    };
     expect(paths(await schemas.validate(monitor))).toEqual(['spec.endpoints.0.interval']);
   });
 
@@ -102,9 +140,19 @@ describe('manifestSchemas (CRDs from the pinned @kubernetes-models packages, str
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
       metadata: { name: 'shop' },
-      spec: { selector: { matchLabels: { a: 'b' } }, strategy: { canary: { steps: [{ setWeight: 20 }, { pausee: {} }] } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'app', image: 'x:1', imagee: 'x' }] } } },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        strategy: { canary: { steps: [{ setWeight: 20 }, { pausee: {} }] } },
+        template: {
+          metadata: { labels: { a: 'b' } },
+          spec: { containers: [{ name: 'app', image: 'x:1', imagee: 'x' }] },
+        },
+      },
     };
-    expect(paths(await schemas.validate(rollout)).sort()).toEqual(['spec.strategy.canary.steps.1.pausee', 'spec.template.spec.containers.0.imagee']);
+    expect(paths(await schemas.validate(rollout)).sort()).toEqual([
+      'spec.strategy.canary.steps.1.pausee',
+      'spec.template.spec.containers.0.imagee',
+    ]);
   });
 
   it('leaves free-form fields (Argo CD helm valuesObject) open but catches typos around them', async () => {
@@ -115,7 +163,12 @@ describe('manifestSchemas (CRDs from the pinned @kubernetes-models packages, str
       spec: {
         project: 'payments',
         destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
-        source: { repoURL: 'https://git.example/repo.git', path: 'gitops', targetRevision: 'main', helm: { valuesObject: { anything: { goes: 1 } } } },
+        source: {
+          repoURL: 'https://git.example/repo.git',
+          path: 'gitops',
+          targetRevision: 'main',
+          helm: { valuesObject: { anything: { goes: 1 } } },
+        },
         syncPolicy: { automated: { prune: true, selfHeall: true } },
       },
     };

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { closest, jsonPointerToPath, MaydayError } from '@mayday/spec';
+import { closest, jsonPointerToPath, MaydayError } from '@mayday/model';
 import { CRD_MODEL_PACKAGES } from './crd-packages.ts';
 import { strictSchema } from './strict-schema.ts';
 
@@ -109,16 +109,19 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
       const crdValidate = await crds.get(key)!();
       const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
       const embedded = Object.entries(EMBEDDED_CORE_TYPES[`${group}/${kind}`] ?? {});
-      validator = (object) => dedupeIssues([
-        ...crdIssues(crdValidate, object),
-        ...embedded.flatMap(([at, definition]) => {
-          const path = at.split('.');
-          const value = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), object);
-          if (value === undefined) return [];
-          const validate = coreValidator(definition);
-          return validate(value) ? [] : issuesFromAjv(validate.errors ?? [], value).map((i) => ({ ...i, path: [...path, ...i.path] }));
-        }),
-      ]);
+      validator = (object) =>
+        dedupeIssues([
+          ...crdIssues(crdValidate, object),
+          ...embedded.flatMap(([at, definition]) => {
+            const path = at.split('.');
+            const value = path.reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), object);
+            if (value === undefined) return [];
+            const validate = coreValidator(definition);
+            return validate(value)
+              ? []
+              : issuesFromAjv(validate.errors ?? [], value).map((i) => ({ ...i, path: [...path, ...i.path] }));
+          }),
+        ]);
     }
     if (validator) validators.set(key, validator);
     return validator;
@@ -128,7 +131,8 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
     kubernetesVersion,
     async validate(object) {
       const { apiVersion, kind } = object;
-      if (typeof apiVersion !== 'string' || typeof kind !== 'string') return [{ path: ['kind'], kind: 'required', message: 'apiVersion and kind are required' }];
+      if (typeof apiVersion !== 'string' || typeof kind !== 'string')
+        return [{ path: ['kind'], kind: 'required', message: 'apiVersion and kind are required' }];
       const validator = await validatorFor(apiVersion, kind);
       return validator ? validator(object) : [unknownKind(apiVersion, kind, [...byGvk.keys(), ...crds.keys()], minor)];
     },
@@ -142,7 +146,11 @@ function unknownKind(apiVersion: string, kind: string, known: string[], minor: s
     path: ['apiVersion'],
     kind: 'unknown-kind',
     message: `${kind} in ${apiVersion} is not a kind of Kubernetes ${minor} nor of the CRDs the platform installs`,
-    hint: sameKind.length ? `${kind} is served as apiVersion ${sameKind.join(' or ')}` : guess ? `did you mean ${guess}?` : 'use a kind the platform supports',
+    hint: sameKind.length
+      ? `${kind} is served as apiVersion ${sameKind.join(' or ')}`
+      : guess
+        ? `did you mean ${guess}?`
+        : 'use a kind the platform supports',
   };
 }
 
@@ -169,10 +177,18 @@ function issuesFromAjv(errors: readonly ErrorObject[], root: unknown): SchemaIss
       issue = { path: [...base, field], kind: 'required', message: `required field "${field}" is missing` };
     } else if (error.keyword === 'enum') {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-      issue = { path: base, kind: 'enum', message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+      issue = {
+        path: base,
+        kind: 'enum',
+        message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     } else if (error.keyword === 'type') {
       const value = base.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], root);
-      issue = { path: base, kind: 'type', message: `must be ${String((error.params as { type: unknown }).type).replace(',null', '')}, not ${describeType(value)}` };
+      issue = {
+        path: base,
+        kind: 'type',
+        message: `must be ${String((error.params as { type: unknown }).type).replace(',null', '')}, not ${describeType(value)}`,
+      };
     } else {
       issue = { path: base, kind: error.keyword, message: error.message ?? 'is invalid' };
     }
@@ -213,7 +229,8 @@ const PROBE = Symbol('mayday-unknown-field-probe');
 function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
   const issues = validate(structuredClone(object)) ? [] : issuesFromAjv(validate.errors ?? [], object);
   const unknown: SchemaIssue[] = [];
-  const knownKeys = (value: Record<string, unknown>, path: (string | number)[]) => Object.keys(value).filter((key) => schemaKnows(validate, object, [...path, key]));
+  const knownKeys = (value: Record<string, unknown>, path: (string | number)[]) =>
+    Object.keys(value).filter((key) => schemaKnows(validate, object, [...path, key]));
   const visit = (value: unknown, path: (string | number)[], itemsAreTyped = false): void => {
     if (Array.isArray(value)) {
       // A list item none of whose keys is known is still wrong when its siblings' keys are known.
@@ -226,7 +243,13 @@ function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
     if (known.length === 0 && path.length > 0 && !itemsAreTyped) return;
     for (const key of keys) {
       if (known.includes(key)) visit(value[key], [...path, key]);
-      else unknown.push({ path: [...path, key], kind: 'unknown-field', message: `unknown field "${key}"`, hint: guessHint(key, known) });
+      else
+        unknown.push({
+          path: [...path, key],
+          kind: 'unknown-field',
+          message: `unknown field "${key}"`,
+          hint: guessHint(key, known),
+        });
     }
   };
   visit(object, []);
@@ -254,8 +277,12 @@ function crdIndex(): Map<string, () => Promise<ValidateFunction>> {
   const require = createRequire(import.meta.url);
   for (const pkg of CRD_MODEL_PACKAGES) {
     const root = dirname(require.resolve(`${pkg}/package.json`));
-    for (const group of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.includes('.'))) {
-      for (const version of readdirSync(join(root, group.name), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const group of readdirSync(root, { withFileTypes: true }).filter(
+      (d) => d.isDirectory() && d.name.includes('.'),
+    )) {
+      for (const version of readdirSync(join(root, group.name), { withFileTypes: true }).filter((d) =>
+        d.isDirectory(),
+      )) {
         const dir = join(root, group.name, version.name);
         for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
           const source = readFileSync(join(dir, file), 'utf8');
@@ -264,7 +291,10 @@ function crdIndex(): Map<string, () => Promise<ValidateFunction>> {
           const schema = /_schemas\/([A-Za-z0-9]+)\.js"/.exec(source)?.[1];
           if (!apiVersion || !kind || !schema || kind.endsWith('List')) continue;
           const module = pathToFileURL(join(root, '_schemas', `${schema}.js`)).href;
-          index.set(`${apiVersion}/${kind}`, async () => ((await import(module)) as { validate: ValidateFunction }).validate);
+          index.set(
+            `${apiVersion}/${kind}`,
+            async () => ((await import(module)) as { validate: ValidateFunction }).validate,
+          );
         }
       }
     }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { MaydayError } from '@mayday/spec';
+import { MaydayError } from '@mayday/model';
 import { evaluatePolicies, loadPolicyText, POLICIES_DIR, type PolicySet } from './admission-policy.ts';
 import { isClusterScoped } from './resource-scope.ts';
 
@@ -10,7 +10,9 @@ import { isClusterScoped } from './resource-scope.ts';
 export const CASE_APP = 'shop';
 const ENV_OF_PROFILE = { baseline: 'stg', strict: 'prd' } as const;
 
-const kubernetesObject = z.object({ apiVersion: z.string(), kind: z.string(), metadata: z.object({ name: z.string() }).loose() }).loose();
+const kubernetesObject = z
+  .object({ apiVersion: z.string(), kind: z.string(), metadata: z.object({ name: z.string() }).loose() })
+  .loose();
 
 const policyCase = z.strictObject({
   name: z.string(),
@@ -42,7 +44,10 @@ export interface PolicyCaseResult {
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else out[key] = mergePatch(out[key], value);
@@ -54,32 +59,60 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export function runPolicyCases(workspaceRoot: string, policyFile: string): PolicyCaseResult[] {
   const casesFile = `${POLICIES_DIR}/tests/${policyFile}`;
   if (!existsSync(join(workspaceRoot, casesFile))) {
-    throw new MaydayError({ severity: 'error', file: `${POLICIES_DIR}/${policyFile}`, rule: 'policy-tests', message: `has no test cases`, hint: `add ${casesFile} with a passing and a failing case per policy` });
+    throw new MaydayError({
+      severity: 'error',
+      file: `${POLICIES_DIR}/${policyFile}`,
+      rule: 'policy-tests',
+      message: `has no test cases`,
+      hint: `add ${casesFile} with a passing and a failing case per policy`,
+    });
   }
   const set: PolicySet = { policies: new Map(), bindings: [], documents: [] };
-  loadPolicyText(set, `${POLICIES_DIR}/${policyFile}`, readFileSync(join(workspaceRoot, POLICIES_DIR, policyFile), 'utf8'));
+  loadPolicyText(
+    set,
+    `${POLICIES_DIR}/${policyFile}`,
+    readFileSync(join(workspaceRoot, POLICIES_DIR, policyFile), 'utf8'),
+  );
   const parsed = policyCasesFileSchema.parse(parse(readFileSync(join(workspaceRoot, casesFile), 'utf8')));
   return parsed.cases.map((c) => {
     const object = (c.object ?? mergePatch(parsed.base, c.patch ?? {})) as Record<string, unknown>;
     const env = ENV_OF_PROFILE[c.profile];
     const appNamespace = `${CASE_APP}-${env}`;
     const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
-    const namespace = clusterScoped ? '' : (((object.metadata as { namespace?: string }).namespace) ?? appNamespace);
-    const labels = namespace === appNamespace
-      ? { 'kubernetes.io/metadata.name': namespace, 'mayday.dev/app': CASE_APP, 'mayday.dev/env': env, 'mayday.dev/policy-profile': c.profile }
-      : { 'kubernetes.io/metadata.name': namespace };
+    const namespace = clusterScoped ? '' : ((object.metadata as { namespace?: string }).namespace ?? appNamespace);
+    const labels =
+      namespace === appNamespace
+        ? {
+            'kubernetes.io/metadata.name': namespace,
+            'mayday.dev/app': CASE_APP,
+            'mayday.dev/env': env,
+            'mayday.dev/policy-profile': c.profile,
+          }
+        : { 'kubernetes.io/metadata.name': namespace };
     const findings = evaluatePolicies(set, {
       object,
       namespace,
-      namespaceObject: clusterScoped ? undefined : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+      namespaceObject: clusterScoped
+        ? undefined
+        : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
       clusterObjects: c.clusterObjects.map((o) => ({ ...o, metadata: { namespace: appNamespace, ...o.metadata } })),
     });
     const actual: Record<string, string> = {};
-    for (const f of findings) actual[f.policy] = f.severity === 'error' || actual[f.policy] === 'error' ? 'error' : f.severity;
-    return { file: casesFile, policyFile, name: c.name, expected: c.expect, actual, messages: findings.map((f) => `${f.policy}: ${f.message}`) };
+    for (const f of findings)
+      actual[f.policy] = f.severity === 'error' || actual[f.policy] === 'error' ? 'error' : f.severity;
+    return {
+      file: casesFile,
+      policyFile,
+      name: c.name,
+      expected: c.expect,
+      actual,
+      messages: findings.map((f) => `${f.policy}: ${f.message}`),
+    };
   });
 }
 
 export function policyFiles(workspaceRoot: string): string[] {
-  return readdirSync(join(workspaceRoot, POLICIES_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return readdirSync(join(workspaceRoot, POLICIES_DIR))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 }

@@ -19,9 +19,11 @@ function tighten(value: unknown): unknown {
   const node = value as SchemaNode;
   const out: SchemaNode = {};
   for (const [key, child] of Object.entries(node)) {
-    if (SCHEMA_MAPS.has(key) && isObject(child)) out[key] = Object.fromEntries(Object.entries(child).map(([k, v]) => [k, tighten(v)]));
+    if (SCHEMA_MAPS.has(key) && isObject(child))
+      out[key] = Object.fromEntries(Object.entries(child).map(([k, v]) => [k, tighten(v)]));
     else if (SCHEMA_LISTS.has(key) && Array.isArray(child)) out[key] = child.map(tighten);
-    else if (['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'].includes(key)) out[key] = tighten(child);
+    else if (['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'].includes(key))
+      out[key] = tighten(child);
     else out[key] = child;
   }
   if (node['x-kubernetes-int-or-string'] === true && !node.type && !node.anyOf && !node.oneOf) {

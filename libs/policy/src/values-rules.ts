@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dotted, mergeLayers, parseImage, type Diagnostic, type ValuesLayer } from '@mayday/spec';
+import { dotted, mergeLayers, parseImage, type Diagnostic, type ValuesLayer } from '@mayday/model';
 
 /**
  * mayday's own rules on an app's merged values, checked before Helm runs. Where a rule mirrors a
@@ -14,20 +14,30 @@ const valuesRules = z
       .superRefine((image, ctx) => {
         if (image.digest) return;
         const parsed = parseImage(`${image.repository}:${image.tag ?? ''}`);
-        if ('error' in parsed) ctx.addIssue({ code: 'custom', path: image.tag ? ['tag'] : ['repository'], message: parsed.error, params: { rule: 'mayday-image-tag' } });
+        if ('error' in parsed)
+          ctx.addIssue({
+            code: 'custom',
+            path: image.tag ? ['tag'] : ['repository'],
+            message: parsed.error,
+            params: { rule: 'mayday-image-tag' },
+          });
       }),
     extraManifests: z
       .array(
-        z.object({ kind: z.unknown(), apiVersion: z.unknown() }).loose().superRefine((manifest, ctx) => {
-          if (manifest.kind === 'Secret' && manifest.apiVersion === 'v1') {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['kind'],
-              message: 'a plaintext Secret would be committed to gitops/: reference the secret with secrets.external (ExternalSecret) or a SealedSecret',
-              params: { rule: 'mayday-no-plaintext-secret' },
-            });
-          }
-        }),
+        z
+          .object({ kind: z.unknown(), apiVersion: z.unknown() })
+          .loose()
+          .superRefine((manifest, ctx) => {
+            if (manifest.kind === 'Secret' && manifest.apiVersion === 'v1') {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['kind'],
+                message:
+                  'a plaintext Secret would be committed to gitops/: reference the secret with secrets.external (ExternalSecret) or a SealedSecret',
+                params: { rule: 'mayday-no-plaintext-secret' },
+              });
+            }
+          }),
       )
       .optional(),
   })
@@ -39,8 +49,18 @@ export function valuesRuleDiagnostics(layers: readonly ValuesLayer[]): Diagnosti
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const layer = [...layers].reverse().find((l) => l.source.has(path)) ?? [...layers].reverse().find((l) => l.source.has(path.slice(0, -1))) ?? layers[layers.length - 1];
+    const layer =
+      [...layers].reverse().find((l) => l.source.has(path)) ??
+      [...layers].reverse().find((l) => l.source.has(path.slice(0, -1))) ??
+      layers[layers.length - 1];
     const rule = (issue as { params?: { rule?: string } }).params?.rule ?? 'values';
-    return { severity: 'error' as const, file: layer.source.file, line: layer.source.lineOf(path), field: dotted(path), rule, message: issue.message };
+    return {
+      severity: 'error' as const,
+      file: layer.source.file,
+      line: layer.source.lineOf(path),
+      field: dotted(path),
+      rule,
+      message: issue.message,
+    };
   });
 }

@@ -14,11 +14,14 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { KUBERNETES_SCHEMA_DIR } from './manifest-schema.ts';
 
-
 function withoutDescriptions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDescriptions);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'description').map(([key, v]) => [key, withoutDescriptions(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'description')
+      .map(([key, v]) => [key, withoutDescriptions(v)]),
+  );
 }
 
 async function main(wheel: string, version: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { appDir, closest, MaydayError, readYamlFile, zodDiagnostics, type Diagnostic } from '@mayday/spec';
+import { appDir, closest, MaydayError, readYamlFile, zodDiagnostics, type Diagnostic } from '@mayday/model';
 
 export const waiverFile = (app: string): string => `${appDir(app)}/policy-waivers.yaml`;
 
@@ -11,7 +11,10 @@ export const waiverSchema = z.strictObject({
   /** The one env the waiver holds in. */
   env: z.string().min(1, 'env: name the environment the waiver holds in, e.g. stg'),
   /** Why the app may break the policy; reviewed like code. */
-  reason: z.string().trim().min(10, 'reason: say in a sentence why this app may break the policy (at least 10 characters)'),
+  reason: z
+    .string()
+    .trim()
+    .min(10, 'reason: say in a sentence why this app may break the policy (at least 10 characters)'),
 });
 
 export const waiverFileSchema = z.strictObject({
@@ -21,23 +24,51 @@ export const waiverFileSchema = z.strictObject({
 export type Waiver = z.infer<typeof waiverSchema> & { file: string; line?: number };
 
 /** Reads apps/<app>/policy-waivers.yaml when present; unknown policies or envs are errors so a typo never waives nothing silently. */
-export function loadWaivers(workspaceRoot: string, app: string, knownPolicies: readonly string[], knownEnvs: readonly string[]): Waiver[] {
+export function loadWaivers(
+  workspaceRoot: string,
+  app: string,
+  knownPolicies: readonly string[],
+  knownEnvs: readonly string[],
+): Waiver[] {
   const file = waiverFile(app);
   if (!existsSync(join(workspaceRoot, file))) return [];
   const source = readYamlFile(join(workspaceRoot, file), file);
   const parsed = waiverFileSchema.safeParse(source.data ?? {});
   if (!parsed.success) {
-    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'policy-waiver', 'each waiver needs policy, env and reason; see platform/policies/README.md'));
+    throw new MaydayError(
+      zodDiagnostics(
+        source,
+        parsed.error.issues,
+        'policy-waiver',
+        'each waiver needs policy, env and reason; see platform/policies/README.md',
+      ),
+    );
   }
   const problems: Diagnostic[] = [];
   const waivers = parsed.data.waivers.map((w, i) => {
     const line = source.lineOf(['waivers', i]);
     if (!knownPolicies.includes(w.policy)) {
       const guess = closest(w.policy, knownPolicies);
-      problems.push({ severity: 'error', file, line: source.lineOf(['waivers', i, 'policy']), field: `waivers[${i}].policy`, rule: 'policy-waiver', message: `no policy is named "${w.policy}"`, hint: guess ? `did you mean "${guess}"?` : `policies: ${knownPolicies.join(', ')}` });
+      problems.push({
+        severity: 'error',
+        file,
+        line: source.lineOf(['waivers', i, 'policy']),
+        field: `waivers[${i}].policy`,
+        rule: 'policy-waiver',
+        message: `no policy is named "${w.policy}"`,
+        hint: guess ? `did you mean "${guess}"?` : `policies: ${knownPolicies.join(', ')}`,
+      });
     }
     if (!knownEnvs.includes(w.env)) {
-      problems.push({ severity: 'error', file, line: source.lineOf(['waivers', i, 'env']), field: `waivers[${i}].env`, rule: 'policy-waiver', message: `no environment is named "${w.env}"`, hint: `environments: ${knownEnvs.join(', ')}` });
+      problems.push({
+        severity: 'error',
+        file,
+        line: source.lineOf(['waivers', i, 'env']),
+        field: `waivers[${i}].env`,
+        rule: 'policy-waiver',
+        message: `no environment is named "${w.env}"`,
+        hint: `environments: ${knownEnvs.join(', ')}`,
+      });
     }
     return { ...w, file, line };
   });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MaydayError } from '@mayday/spec';
+import { MaydayError } from '@mayday/model';
 
 /** Arguments of one `helm template` call; every path is absolute. */
 export interface HelmTemplateRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MaydayError } from '@mayday/spec';
+import { MaydayError } from '@mayday/model';
 import { manifestFileName, normalizeManifests } from './normalize.ts';
 
 const helmOutput = `---
@@ -50,13 +50,20 @@ spec:
   });
 
   it('gives the same bytes whatever the input key order', () => {
-    const reordered = helmOutput.replace('  namespace: shop-stg\n  name: shop\n', '  name: shop\n  namespace: shop-stg\n');
-    expect(normalizeManifests(reordered, options).map((f) => f.content)).toEqual(normalizeManifests(helmOutput, options).map((f) => f.content));
+    const reordered = helmOutput.replace(
+      '  namespace: shop-stg\n  name: shop\n',
+      '  name: shop\n  namespace: shop-stg\n',
+    );
+    expect(normalizeManifests(reordered, options).map((f) => f.content)).toEqual(
+      normalizeManifests(helmOutput, options).map((f) => f.content),
+    );
   });
 
   it('refuses two resources that would share a file', () => {
     const twice = `${helmOutput}---\n# Source: app/templates/extra-manifests.yaml\napiVersion: v1\nkind: Service\nmetadata: { name: shop }\n`;
-    expect(() => normalizeManifests(twice, options)).toThrow(/two resources would be written to service-shop.yaml \(also from app\/templates\/service.yaml\)/);
+    expect(() => normalizeManifests(twice, options)).toThrow(
+      /two resources would be written to service-shop.yaml \(also from app\/templates\/service.yaml\)/,
+    );
   });
 
   it('names the template of an object without a name', () => {
@@ -66,14 +73,19 @@ spec:
       throw new Error('expected an error');
     } catch (error) {
       expect(error).toBeInstanceOf(MaydayError);
-      expect((error as MaydayError).diagnostics[0]).toMatchObject({ file: 'app/templates/extra-manifests.yaml', field: 'metadata.name' });
+      expect((error as MaydayError).diagnostics[0]).toMatchObject({
+        file: 'app/templates/extra-manifests.yaml',
+        field: 'metadata.name',
+      });
     }
   });
 });
 
 describe('manifestFileName', () => {
   it('lowercases the kind and replaces unsafe characters', () => {
-    expect(manifestFileName({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'shop' } })).toBe('horizontalpodautoscaler-shop.yaml');
+    expect(manifestFileName({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'shop' } })).toBe(
+      'horizontalpodautoscaler-shop.yaml',
+    );
     expect(manifestFileName({ kind: 'Role', metadata: { name: 'system:reader' } })).toBe('role-system_reader.yaml');
   });
 });

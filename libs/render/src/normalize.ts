@@ -1,5 +1,5 @@
 import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
-import { MaydayError } from '@mayday/spec';
+import { MaydayError } from '@mayday/model';
 
 /** A Kubernetes object as rendered: plain JSON data. */
 export interface KubernetesObject {
@@ -37,16 +37,30 @@ export function normalizeManifests(helmOutput: string, options: NormalizeOptions
   for (const doc of parseAllDocuments(helmOutput)) {
     const template = sourceOf(doc.commentBefore ?? doc.contents?.commentBefore ?? '') ?? 'unknown template';
     if (doc.errors.length > 0) {
-      throw new MaydayError({ severity: 'error', file: template, message: `${options.context}: rendered YAML is invalid: ${doc.errors[0].message}` });
+      throw new MaydayError({
+        severity: 'error',
+        file: template,
+        message: `${options.context}: rendered YAML is invalid: ${doc.errors[0].message}`,
+      });
     }
     if (!doc.contents || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     if (!isMap(doc.contents)) {
-      throw new MaydayError({ severity: 'error', file: template, message: `${options.context}: a rendered document is not a Kubernetes object` });
+      throw new MaydayError({
+        severity: 'error',
+        file: template,
+        message: `${options.context}: a rendered document is not a Kubernetes object`,
+      });
     }
     const object = sortKeys(doc.toJS()) as KubernetesObject;
     const problem = missingIdentity(object);
     if (problem) {
-      throw new MaydayError({ severity: 'error', file: template, field: problem, message: `${options.context}: a rendered object has no ${problem}`, hint: 'every resource needs apiVersion, kind and metadata.name (check extraManifests in the values)' });
+      throw new MaydayError({
+        severity: 'error',
+        file: template,
+        field: problem,
+        message: `${options.context}: a rendered object has no ${problem}`,
+        hint: 'every resource needs apiVersion, kind and metadata.name (check extraManifests in the values)',
+      });
     }
     const fileName = manifestFileName(object);
     const clash = files.get(fileName);
@@ -58,7 +72,10 @@ export function normalizeManifests(helmOutput: string, options: NormalizeOptions
         hint: 'give each resource a unique kind and name',
       });
     }
-    const content = options.header.map((line) => `# ${line}\n`).join('') + `# Source: ${template}\n` + stringify(object, { lineWidth: 0, aliasDuplicateObjects: false });
+    const content =
+      options.header.map((line) => `# ${line}\n`).join('') +
+      `# Source: ${template}\n` +
+      stringify(object, { lineWidth: 0, aliasDuplicateObjects: false });
     files.set(fileName, { fileName, template, object, content });
   }
   return [...files.values()].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));

@@ -49,6 +49,12 @@ describe('limitConcurrency', () => {
     });
     const settled = await Promise.allSettled([limited(20), limited(7), limited(5), limited(1), limited(3)]);
     expect(most).toBe(2);
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([20, 'seven', 5, 1, 3]);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      20,
+      'seven',
+      5,
+      1,
+      3,
+    ]);
   });
 });

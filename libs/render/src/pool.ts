@@ -2,7 +2,11 @@
  * Runs `work` over every item with at most `concurrency` in flight; results keep the items' order.
  * The first failure stops new work from starting and is rethrown once the running ones settle.
  */
-export async function runPool<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function runPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const limit = Math.max(1, Math.floor(concurrency) || 1);
   const results = new Array<R>(items.length);
   let next = 0;
@@ -23,7 +27,10 @@ export async function runPool<T, R>(items: readonly T[], concurrency: number, wo
 }
 
 /** Wraps async work so that at most `concurrency` calls run at once, across every caller; the rest wait in order. */
-export function limitConcurrency<A extends unknown[], R>(concurrency: number, work: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function limitConcurrency<A extends unknown[], R>(
+  concurrency: number,
+  work: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   const limit = Math.max(1, Math.floor(concurrency) || 1);
   let running = 0;
   const waiting: (() => void)[] = [];

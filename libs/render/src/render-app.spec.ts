@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTempWorkspace, type TempWorkspace } from '@mayday/testing';
-import { loadEnvironments, MaydayError, type Environment } from '@mayday/spec';
+import { loadEnvironments, MaydayError, type Environment } from '@mayday/model';
 import { helmTemplateWith, resolveHelm } from './helm.ts';
 import { renderApp, renderAppEnvs, type RenderContext } from './render-app.ts';
 
@@ -47,12 +47,24 @@ describe('renderApp with the real Helm binary', () => {
     const [stg, prd] = await renderAppEnvs(context, 'shop', envs);
     const kinds = (files: typeof stg.files) => files.map((f) => f.object.kind).sort();
     expect(kinds(stg.files)).toEqual(['Deployment', 'HTTPRoute', 'NetworkPolicy', 'Service', 'ServiceAccount']);
-    expect(kinds(prd.files)).toEqual(['Deployment', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(kinds(prd.files)).toEqual([
+      'Deployment',
+      'HTTPRoute',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
     expect(new Set(stg.files.map((f) => f.object.metadata.namespace))).toEqual(new Set(['shop-stg']));
     expect(new Set(prd.files.map((f) => f.object.metadata.namespace))).toEqual(new Set(['shop-prd']));
-    const route = stg.files.find((f) => f.object.kind === 'HTTPRoute')!.object as unknown as { spec: { hostnames: string[] } };
+    const route = stg.files.find((f) => f.object.kind === 'HTTPRoute')!.object as unknown as {
+      spec: { hostnames: string[] };
+    };
     expect(route.spec.hostnames).toEqual(['shop.stg.mayday.example']);
-    expect(prd.files[0].content).toMatch(/^# Rendered by mayday from apps\/shop\/values.yaml \+ apps\/shop\/values-prd.yaml/);
+    expect(prd.files[0].content).toMatch(
+      /^# Rendered by mayday from apps\/shop\/values.yaml \+ apps\/shop\/values-prd.yaml/,
+    );
   });
 
   it('uses only values.yaml when an env has no values file', async () => {
@@ -69,7 +81,12 @@ describe('renderApp with the real Helm binary', () => {
   it('reports a misspelt key at its file and line before Helm runs', async () => {
     writeApp('typo', { 'values.yaml': `${baseValues}replicaz: 2\n` });
     const [d] = await diagnosticsOf(renderApp(context, 'typo', envs[0]));
-    expect(d).toMatchObject({ file: 'apps/typo/values.yaml', line: 6, field: 'replicaz', hint: 'did you mean "replicas"?' });
+    expect(d).toMatchObject({
+      file: 'apps/typo/values.yaml',
+      line: 6,
+      field: 'replicaz',
+      hint: 'did you mean "replicas"?',
+    });
   });
 
   it('reports a YAML error (a duplicate key) with the file and line', async () => {

@@ -12,7 +12,7 @@ import {
   validateValues,
   type Environment,
   type ValuesLayer,
-} from '@mayday/spec';
+} from '@mayday/model';
 import { HelmError, type HelmTemplate, type HelmTemplateRequest } from './helm.ts';
 import { normalizeManifests, type ManifestFile } from './normalize.ts';
 import { readValuesFile } from './values-files.ts';
@@ -46,17 +46,29 @@ export function platformValues(env: Environment): Record<string, unknown> {
 
 /** The values files of an app for an env, in Helm's order: the env file is optional. */
 export function appValuesFiles(workspaceRoot: string, app: string, env: string): string[] {
-  return [appValuesFile(app), appEnvValuesFile(app, env)].filter((file, i) => i === 0 || existsSync(join(workspaceRoot, file)));
+  return [appValuesFile(app), appEnvValuesFile(app, env)].filter(
+    (file, i) => i === 0 || existsSync(join(workspaceRoot, file)),
+  );
 }
 
 /**
  * Loads and checks an app's values for an env: YAML syntax and the chart's values.schema.json,
  * each problem reported at the file and line that set it (Helm would only say "values don't meet the schema").
  */
-export function loadAppValues(workspaceRoot: string, app: string, env: Environment, files = appValuesFiles(workspaceRoot, app, env.name)): ValuesLayer[] {
-  const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files].map((file) => readValuesFile(join(workspaceRoot, file), file)).map((source) => ({ source, data: source.data }));
+export function loadAppValues(
+  workspaceRoot: string,
+  app: string,
+  env: Environment,
+  files = appValuesFiles(workspaceRoot, app, env.name),
+): ValuesLayer[] {
+  const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files]
+    .map((file) => readValuesFile(join(workspaceRoot, file), file))
+    .map((source) => ({ source, data: source.data }));
   const platform = { platform: platformValues(env) };
-  layers.push({ source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false }, data: platform });
+  layers.push({
+    source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false },
+    data: platform,
+  });
   const diagnostics = validateValues(readValuesSchema(workspaceRoot), layers);
   if (hasErrors(diagnostics)) throw new MaydayError(diagnostics);
   return layers;
@@ -66,7 +78,12 @@ export function loadAppValues(workspaceRoot: string, app: string, env: Environme
  * The one `helm template` call that renders an app in an env; the benchmark's Helm floor uses it
  * too, so both run exactly the same Helm work.
  */
-export function helmRequestFor(workspaceRoot: string, app: string, env: Environment, files = appValuesFiles(workspaceRoot, app, env.name)): HelmTemplateRequest {
+export function helmRequestFor(
+  workspaceRoot: string,
+  app: string,
+  env: Environment,
+  files = appValuesFiles(workspaceRoot, app, env.name),
+): HelmTemplateRequest {
   return {
     release: app,
     chartDir: join(workspaceRoot, CHART_DIR),
@@ -96,17 +113,31 @@ export async function renderApp(context: RenderContext, app: string, env: Enviro
       hint: `check ${files.join(' and ')} against ${CHART_DIR}/values.schema.json`,
     });
   }
-  const chartVersion = /^version:\s*(\S+)/m.exec(readFileSync(join(workspaceRoot, CHART_DIR, 'Chart.yaml'), 'utf8'))?.[1] ?? 'unknown';
+  const chartVersion =
+    /^version:\s*(\S+)/m.exec(readFileSync(join(workspaceRoot, CHART_DIR, 'Chart.yaml'), 'utf8'))?.[1] ?? 'unknown';
   const header = [
     `Rendered by mayday from ${files.join(' + ')} with ${CHART_DIR} ${chartVersion} for env ${env.name}.`,
     `Do not edit: change the app's values and run \`nx run ${app}:render\`.`,
   ];
-  return { app, env: env.name, namespace: request.namespace, files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }) };
+  return {
+    app,
+    env: env.name,
+    namespace: request.namespace,
+    files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }),
+  };
 }
 
 /** Renders every env of an app; nothing is returned unless all envs rendered. */
-export async function renderAppEnvs(context: RenderContext, app: string, envs: readonly Environment[]): Promise<RenderedEnv[]> {
+export async function renderAppEnvs(
+  context: RenderContext,
+  app: string,
+  envs: readonly Environment[],
+): Promise<RenderedEnv[]> {
   return Promise.all(envs.map((env) => renderApp(context, app, env)));
 }
 
-const indent = (text: string): string => text.split('\n').map((line) => `    ${line}`).join('\n');
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');

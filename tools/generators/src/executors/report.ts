@@ -1,8 +1,11 @@
 import pc from 'picocolors';
-import { formatDiagnostic, isMaydayError, type Diagnostic } from '@mayday/spec';
+import { formatDiagnostic, isMaydayError, type Diagnostic } from '@mayday/model';
 
 /** Prints diagnostics the way linters do: `file:line:col: severity rule field: message`. */
-export function printDiagnostics(diagnostics: readonly Diagnostic[], stream: NodeJS.WritableStream = process.stderr): void {
+export function printDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  stream: NodeJS.WritableStream = process.stderr,
+): void {
   for (const d of diagnostics) {
     const text = formatDiagnostic(d);
     const colour = d.severity === 'error' ? pc.red : d.severity === 'warning' ? pc.yellow : pc.cyan;

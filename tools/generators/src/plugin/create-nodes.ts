@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration } from '@nx/devkit';
 import { parse } from 'yaml';
-import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/spec/workspace';
+import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/model/workspace';
 import { appTargets, type MaydayPluginOptions } from './targets.ts';
 
 export type { MaydayPluginOptions } from './targets.ts';
@@ -25,7 +25,9 @@ const PLATFORM_PROJECTS: Record<string, { root: string; appsDependOnIt: boolean 
 export const createNodes: CreateNodes<MaydayPluginOptions> = [
   `{${APPS_DIR}/*/values.yaml,${ENVIRONMENTS_FILE}}`,
   (files, options, context) => {
-    const existingPlatform = Object.entries(PLATFORM_PROJECTS).filter(([, p]) => existsSync(join(context.workspaceRoot, p.root)));
+    const existingPlatform = Object.entries(PLATFORM_PROJECTS).filter(([, p]) =>
+      existsSync(join(context.workspaceRoot, p.root)),
+    );
     const appDependencies = existingPlatform.filter(([, p]) => p.appsDependOnIt).map(([name]) => name);
     return files.map((file): readonly [string, CreateNodesResult] => {
       if (file === ENVIRONMENTS_FILE) return [file, { projects: platformProjects(existingPlatform) }];
@@ -54,7 +56,9 @@ function platformProjects(existing: [string, { root: string }][]): CreateNodesRe
 /** The env names, read leniently: a broken environments.yaml must not break `nx show projects`. */
 function environmentNames(workspaceRoot: string): string[] {
   try {
-    const data = parse(readFileSync(join(workspaceRoot, ENVIRONMENTS_FILE), 'utf8')) as { environments?: { name?: unknown }[] };
+    const data = parse(readFileSync(join(workspaceRoot, ENVIRONMENTS_FILE), 'utf8')) as {
+      environments?: { name?: unknown }[];
+    };
     return (data.environments ?? []).map((e) => e.name).filter((n): n is string => typeof n === 'string');
   } catch {
     return [];
@@ -64,7 +68,9 @@ function environmentNames(workspaceRoot: string): string[] {
 /** The team tag, read from the `team:` line without a YAML parser: a DNS label by schema, and 100s of apps add up. */
 function teamTag(valuesFile: string): string[] {
   try {
-    const team = /^team:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \t]*(#.*)?$/m.exec(readFileSync(valuesFile, 'utf8'))?.[2];
+    const team = /^team:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \t]*(#.*)?$/m.exec(
+      readFileSync(valuesFile, 'utf8'),
+    )?.[2];
     return team ? [`team:${team}`] : [];
   } catch {
     return [];

@@ -1,6 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import { CRD_MODEL_PACKAGES } from '@mayday/policy/crd-packages';
-import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/spec/workspace';
+import { CHART_DIR, ENVIRONMENTS_FILE, gitopsPath } from '@mayday/model/workspace';
 
 export interface MaydayPluginOptions {
   renderTargetName?: string;
@@ -13,7 +13,7 @@ export const RENDER_INPUTS = [
   `{workspaceRoot}/${CHART_DIR}/**/*`,
   `{workspaceRoot}/${ENVIRONMENTS_FILE}`,
   // mayday's own code that shapes the bytes in gitops/; its tests do not, so editing a test keeps the cache
-  '{workspaceRoot}/libs/spec/src/**/*.ts',
+  '{workspaceRoot}/libs/model/src/**/*.ts',
   '{workspaceRoot}/libs/render/src/**/*.ts',
   '{workspaceRoot}/libs/gitops/src/**/*.ts',
   '!{workspaceRoot}/libs/*/src/**/*.spec.ts',
@@ -34,7 +34,11 @@ export const LINT_INPUTS = [
   },
 ];
 
-export function appTargets(app: string, envs: readonly string[], options: MaydayPluginOptions): Record<string, TargetConfiguration> {
+export function appTargets(
+  app: string,
+  envs: readonly string[],
+  options: MaydayPluginOptions,
+): Record<string, TargetConfiguration> {
   return {
     [options.renderTargetName ?? 'render']: {
       executor: 'mayday:render',

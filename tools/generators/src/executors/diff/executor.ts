@@ -14,7 +14,10 @@ export interface DiffExecutorOptions {
 }
 
 /** `nx run <app>:diff`: what push would change for one app, per env, against the published branch. */
-export default async function diffExecutor(options: DiffExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function diffExecutor(
+  options: DiffExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   if (!context.projectName) throw new Error('diff runs on a project: use `nx run <app>:diff`');
   const app = context.projectName;
   return runReported(async () => {
@@ -37,7 +40,13 @@ export async function diffBatchExecutor(
 }
 
 async function diffReport(root: string, apps: string[], options: DiffExecutorOptions): Promise<string> {
-  const diff: GitopsDiff = await diffGitops({ workspaceRoot: root, apps, config: loadGitopsConfig(root), remote: options.remote, branch: options.branch });
+  const diff: GitopsDiff = await diffGitops({
+    workspaceRoot: root,
+    apps,
+    config: loadGitopsConfig(root),
+    remote: options.remote,
+    branch: options.branch,
+  });
   if (options.output) {
     const file = resolve(root, options.output);
     mkdirSync(dirname(file), { recursive: true });

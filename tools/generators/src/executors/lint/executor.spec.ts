@@ -12,8 +12,12 @@ let pristine: Map<string, string>;
 
 beforeAll(async () => {
   ws = await createTempWorkspace();
-  await mustSucceed(ws.nx(['g', 'mayday:app', APP, '--team=payments', '--port=8080', '--image=ghcr.io/acme/shop:1.4.2']));
-  await mustSucceed(ws.nx(['g', 'mayday:app', 'cart', '--team=payments', '--port=8080', '--image=ghcr.io/acme/cart:2.0.1']));
+  await mustSucceed(
+    ws.nx(['g', 'mayday:app', APP, '--team=payments', '--port=8080', '--image=ghcr.io/acme/shop:1.4.2']),
+  );
+  await mustSucceed(
+    ws.nx(['g', 'mayday:app', 'cart', '--team=payments', '--port=8080', '--image=ghcr.io/acme/cart:2.0.1']),
+  );
   await mustSucceed(ws.git(['add', '-A']));
   await mustSucceed(ws.git(['commit', '-q', '-m', 'shop and cart']));
   pristine = ws.snapshot('apps');
@@ -42,7 +46,12 @@ async function lint(options: { format?: 'text' | 'json' } = {}): Promise<{ succe
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture as typeof process.stderr.write);
   try {
     const before = ws.snapshot();
-    const { success } = await lintExecutor(options, { root: ws.root, cwd: ws.root, projectName: APP, isVerbose: false } as unknown as ExecutorContext);
+    const { success } = await lintExecutor(options, {
+      root: ws.root,
+      cwd: ws.root,
+      projectName: APP,
+      isVerbose: false,
+    } as unknown as ExecutorContext);
     expect(ws.snapshot()).toEqual(before);
     // colours are on wherever CI is set (picocolors): assert on the text a reader sees
     return { success, out: stripVTControlCharacters(out) };
@@ -111,8 +120,12 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/gitops\/prd\/shop\/job-migrate\.yaml:\d+: error kubernetes-schema: spec\.template\.spec\.containers\[0\]\.imagee: Job migrate: unknown field "imagee"/);
-      expect(out).toMatch(/from apps\/shop\/values\.yaml:\d+ \(extraManifests\[0\]\.spec\.template\.spec\.containers\[0\]\.imagee\); did you mean "image"\?/);
+      expect(out).toMatch(
+        /gitops\/prd\/shop\/job-migrate\.yaml:\d+: error kubernetes-schema: spec\.template\.spec\.containers\[0\]\.imagee: Job migrate: unknown field "imagee"/,
+      );
+      expect(out).toMatch(
+        /from apps\/shop\/values\.yaml:\d+ \(extraManifests\[0\]\.spec\.template\.spec\.containers\[0\]\.imagee\); did you mean "image"\?/,
+      );
     } finally {
       restoreApps();
     }
@@ -124,7 +137,9 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/gitops\/prd\/shop\/deployment-shop\.yaml:\d+: error mayday-resources: spec\.template\.spec\.containers: Deployment shop: container\(s\) app must set resources/);
+      expect(out).toMatch(
+        /gitops\/prd\/shop\/deployment-shop\.yaml:\d+: error mayday-resources: spec\.template\.spec\.containers: Deployment shop: container\(s\) app must set resources/,
+      );
       expect(out).toMatch(/gitops\/stg\/shop\/deployment-shop\.yaml:\d+: warning mayday-resources:/);
       expect(out).toMatch(/from apps\/shop\/values\.yaml:\d+ \(resources\)/);
     } finally {
@@ -137,7 +152,9 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/gitops\/prd\/shop\/deployment-shop\.yaml:\d+: error mayday-replicas: spec\.replicas: Deployment shop: runs 1 replica\(s\)/);
+      expect(out).toMatch(
+        /gitops\/prd\/shop\/deployment-shop\.yaml:\d+: error mayday-replicas: spec\.replicas: Deployment shop: runs 1 replica\(s\)/,
+      );
       expect(out).toMatch(/from apps\/shop\/values-prd\.yaml:1 \(replicas\)/);
       expect(out).toMatch(/error mayday-pdb: Deployment shop: no PodDisruptionBudget found/);
       expect(out).not.toMatch(/gitops\/stg\/shop\/.*mayday-replicas/);
@@ -147,11 +164,16 @@ describe('nx run <app>:lint', () => {
   });
 
   it('a plaintext Secret fails mayday-no-plaintext-secret at the values file that adds it', async () => {
-    append(`apps/${APP}/values.yaml`, 'extraManifests:\n  - apiVersion: v1\n    kind: Secret\n    metadata: { name: db }\n    stringData: { password: hunter2 }\n');
+    append(
+      `apps/${APP}/values.yaml`,
+      'extraManifests:\n  - apiVersion: v1\n    kind: Secret\n    metadata: { name: db }\n    stringData: { password: hunter2 }\n',
+    );
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/apps\/shop\/values\.yaml:\d+: error mayday-no-plaintext-secret: extraManifests\[0\]\.kind: a plaintext Secret/);
+      expect(out).toMatch(
+        /apps\/shop\/values\.yaml:\d+: error mayday-no-plaintext-secret: extraManifests\[0\]\.kind: a plaintext Secret/,
+      );
     } finally {
       restoreApps();
     }
@@ -176,9 +198,13 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/gitops\/prd\/shop\/configmap-settings\.yaml:\d+: error mayday-app-namespace: metadata\.namespace: ConfigMap settings is in namespace kube-system/);
+      expect(out).toMatch(
+        /gitops\/prd\/shop\/configmap-settings\.yaml:\d+: error mayday-app-namespace: metadata\.namespace: ConfigMap settings is in namespace kube-system/,
+      );
       expect(out).toMatch(/from apps\/shop\/values\.yaml:\d+ \(extraManifests\[0\]\.metadata\.namespace\)/);
-      expect(out).toMatch(/gitops\/stg\/shop\/clusterrole-shop-reader\.yaml:\d+: error mayday-app-namespace: kind: ClusterRole shop-reader is cluster-scoped/);
+      expect(out).toMatch(
+        /gitops\/stg\/shop\/clusterrole-shop-reader\.yaml:\d+: error mayday-app-namespace: kind: ClusterRole shop-reader is cluster-scoped/,
+      );
       expect(out).toMatch(/from apps\/shop\/values\.yaml:\d+ \(extraManifests\[1\]\.kind\)/);
     } finally {
       restoreApps();
@@ -186,7 +212,10 @@ describe('nx run <app>:lint', () => {
   });
 
   it('a waiver turns one policy off for one env, with its reason printed', async () => {
-    writeFileSync(join(ws.root, `apps/${APP}/values-prd.yaml`), 'replicas: 1\nautoscaling:\n  enabled: false\npdb:\n  enabled: true\n');
+    writeFileSync(
+      join(ws.root, `apps/${APP}/values-prd.yaml`),
+      'replicas: 1\nautoscaling:\n  enabled: false\npdb:\n  enabled: true\n',
+    );
     writeFileSync(
       join(ws.root, `apps/${APP}/policy-waivers.yaml`),
       'waivers:\n  - policy: mayday-replicas\n    env: prd\n    reason: a singleton consumer; two replicas would double-process the queue\n',
@@ -194,7 +223,9 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint();
       expect(success).toBe(true);
-      expect(out).toMatch(/info mayday-replicas: spec\.replicas: .*\n {4}↳ waived in prd by apps\/shop\/policy-waivers\.yaml:2: a singleton consumer/);
+      expect(out).toMatch(
+        /info mayday-replicas: spec\.replicas: .*\n {4}↳ waived in prd by apps\/shop\/policy-waivers\.yaml:2: a singleton consumer/,
+      );
       expect(out).toMatch(/✔ shop prd \(strict, shop-prd\): \d+ resources, 0 errors, 0 warnings, 1 waived/);
     } finally {
       restoreApps();
@@ -202,11 +233,16 @@ describe('nx run <app>:lint', () => {
   });
 
   it('a waiver needs a reason and a real policy name', async () => {
-    writeFileSync(join(ws.root, `apps/${APP}/policy-waivers.yaml`), 'waivers:\n  - policy: mayday-replica\n    env: prd\n    reason: short\n');
+    writeFileSync(
+      join(ws.root, `apps/${APP}/policy-waivers.yaml`),
+      'waivers:\n  - policy: mayday-replica\n    env: prd\n    reason: short\n',
+    );
     try {
       const { success, out } = await lint();
       expect(success).toBe(false);
-      expect(out).toMatch(/apps\/shop\/policy-waivers\.yaml:\d+: error policy-waiver: waivers\.0\.reason|apps\/shop\/policy-waivers\.yaml:\d+: error policy-waiver: waivers\[0\]\.reason/);
+      expect(out).toMatch(
+        /apps\/shop\/policy-waivers\.yaml:\d+: error policy-waiver: waivers\.0\.reason|apps\/shop\/policy-waivers\.yaml:\d+: error policy-waiver: waivers\[0\]\.reason/,
+      );
     } finally {
       restoreApps();
     }
@@ -217,10 +253,27 @@ describe('nx run <app>:lint', () => {
     try {
       const { success, out } = await lint({ format: 'json' });
       expect(success).toBe(false);
-      const report = JSON.parse(out) as { errors: number; apps: { app: string; envs: { env: string; errors: number; findings: { file: string; line: number; field: string; rule: string }[] }[] }[] };
+      const report = JSON.parse(out) as {
+        errors: number;
+        apps: {
+          app: string;
+          envs: {
+            env: string;
+            errors: number;
+            findings: { file: string; line: number; field: string; rule: string }[];
+          }[];
+        }[];
+      };
       expect(report.errors).toBe(2);
-      expect(report.apps[0].envs.map((e) => [e.env, e.errors])).toEqual([['stg', 1], ['prd', 1]]);
-      expect(report.apps[0].envs[1].findings[0]).toMatchObject({ file: 'apps/shop/values.yaml', field: 'replicaz', rule: 'values-schema' });
+      expect(report.apps[0].envs.map((e) => [e.env, e.errors])).toEqual([
+        ['stg', 1],
+        ['prd', 1],
+      ]);
+      expect(report.apps[0].envs[1].findings[0]).toMatchObject({
+        file: 'apps/shop/values.yaml',
+        field: 'replicaz',
+        rule: 'values-schema',
+      });
     } finally {
       restoreApps();
     }

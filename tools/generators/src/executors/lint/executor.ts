@@ -2,7 +2,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
 import { helmTemplateWith, limitConcurrency, resolveHelm, type HelmTemplate } from '@mayday/render';
-import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/spec';
+import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
@@ -12,7 +12,10 @@ export interface LintExecutorOptions {
 }
 
 /** `nx run <app>:lint`: renders in memory and checks values, schemas and policies; writes nothing. */
-export default async function lintExecutor(options: LintExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function lintExecutor(
+  options: LintExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   return runReported(async () => {
     if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
     const helmTemplate = helmTemplateWith(resolveHelm(context.root));
@@ -33,11 +36,19 @@ export async function* lintBatchExecutor(
   const helmSlots = batchParallelism(context);
   const helmTemplate = limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(context.root)));
   yield* streamTaskResults(Object.values(taskGraph.tasks), helmSlots, (task, output) =>
-    lintProject(context.root, task.target.project, inputs[task.id] ?? {}, helmTemplate, (text) => output.push(text.replace(/\n$/, ''))),
+    lintProject(context.root, task.target.project, inputs[task.id] ?? {}, helmTemplate, (text) =>
+      output.push(text.replace(/\n$/, '')),
+    ),
   );
 }
 
-async function lintProject(root: string, app: string, options: LintExecutorOptions, helmTemplate: HelmTemplate, print: (text: string) => void): Promise<boolean> {
+async function lintProject(
+  root: string,
+  app: string,
+  options: LintExecutorOptions,
+  helmTemplate: HelmTemplate,
+  print: (text: string) => void,
+): Promise<boolean> {
   const all = loadEnvironments(root);
   const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
   let result: AppLintResult;

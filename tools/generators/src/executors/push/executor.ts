@@ -12,7 +12,10 @@ export interface PushExecutorOptions {
 }
 
 /** `nx run <app>:push`: publishes one app's gitops folders. */
-export default async function pushExecutor(options: PushExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function pushExecutor(
+  options: PushExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   if (!context.projectName) throw new Error('push runs on a project: use `nx run <app>:push`');
   const app = context.projectName;
   return runReported(async () => {
@@ -38,12 +41,26 @@ export async function pushBatchExecutor(
   });
 }
 
-function publish(root: string, apps: string[], options: PushExecutorOptions, log: (line: string) => void): Promise<PublishResult> {
-  return publishGitops({ workspaceRoot: root, apps, config: loadGitopsConfig(root), remote: options.remote, branch: options.branch, log });
+function publish(
+  root: string,
+  apps: string[],
+  options: PushExecutorOptions,
+  log: (line: string) => void,
+): Promise<PublishResult> {
+  return publishGitops({
+    workspaceRoot: root,
+    apps,
+    config: loadGitopsConfig(root),
+    remote: options.remote,
+    branch: options.branch,
+    log,
+  });
 }
 
 function report(result: PublishResult): string {
   if (result.status === 'unchanged') return `  ${pc.green('✔')} ${result.branch}: ${pc.dim('nothing to publish')}`;
   const lines = result.changes.map((c) => `    ${c.path.padEnd(28)} ${describeChange(c)}`);
-  return [`  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`, ...lines].join('\n');
+  return [`  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`, ...lines].join(
+    '\n',
+  );
 }

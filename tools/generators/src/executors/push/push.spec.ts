@@ -16,7 +16,12 @@ beforeAll(async () => {
   cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/hi'), { recursive: true });
   const config = ws.read('platform/gitops.yaml').replace(/^repository: .*$/m, `repository: ${remote.url}`);
   writeFileSync(join(ws.root, 'platform/gitops.yaml'), config);
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'workspace']]) expect((await ws.git(args)).exitCode).toBe(0);
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'workspace'],
+  ])
+    expect((await ws.git(args)).exitCode).toBe(0);
 });
 afterAll(() => {
   ws?.cleanup();
@@ -30,7 +35,10 @@ describe('nx push and diff targets (real nx, real git, a bare remote over file:/
     expect(ws.exists('gitops/prd/hi/deployment-hi.yaml')).toBe(true);
     expect(await onRemote(['rev-list', '--count', 'gitops'])).toBe('1');
     expect(await onRemote(['log', '-1', '--format=%s', 'gitops'])).toMatch(/^gitops: hello, hi from [0-9a-f]{7}$/);
-    expect((await onRemote(['ls-tree', '-d', '--name-only', 'gitops:gitops/stg'])).split('\n')).toEqual(['hello', 'hi']);
+    expect((await onRemote(['ls-tree', '-d', '--name-only', 'gitops:gitops/stg'])).split('\n')).toEqual([
+      'hello',
+      'hi',
+    ]);
     expect(await onRemote(['ls-tree', '--name-only', 'gitops'])).toBe('gitops');
 
     const again = await ws.nx(['run-many', '-t', 'push']);

@@ -15,17 +15,30 @@ const APPS = ['cart', 'shop', 'search'];
 const writeApp = (app: string, values: string, envValues: Record<string, string> = {}) => {
   mkdirSync(join(ws.root, 'apps', app), { recursive: true });
   writeFileSync(join(ws.root, 'apps', app, 'values.yaml'), values);
-  for (const [env, text] of Object.entries(envValues)) writeFileSync(join(ws.root, 'apps', app, `values-${env}.yaml`), text);
+  for (const [env, text] of Object.entries(envValues))
+    writeFileSync(join(ws.root, 'apps', app, `values-${env}.yaml`), text);
 };
-const valuesOf = (app: string, port = 8080) => `team: payments\nimage:\n  repository: ghcr.io/acme/${app}\n  tag: "1.4.2"\nport: ${port}\n`;
+const valuesOf = (app: string, port = 8080) =>
+  `team: payments\nimage:\n  repository: ghcr.io/acme/${app}\n  tag: "1.4.2"\nport: ${port}\n`;
 
 const contextFor = (projectName?: string): ExecutorContext =>
-  ({ root: ws.root, cwd: ws.root, isVerbose: false, projectName, nxJsonConfiguration: { parallel: 2 } }) as unknown as ExecutorContext;
+  ({
+    root: ws.root,
+    cwd: ws.root,
+    isVerbose: false,
+    projectName,
+    nxJsonConfiguration: { parallel: 2 },
+  }) as unknown as ExecutorContext;
 
 const taskGraphOf = (apps: readonly string[]): TaskGraph =>
   ({
     roots: apps.map((app) => `${app}:render`),
-    tasks: Object.fromEntries(apps.map((app) => [`${app}:render`, { id: `${app}:render`, target: { project: app, target: 'render' }, overrides: {}, outputs: [] }])),
+    tasks: Object.fromEntries(
+      apps.map((app) => [
+        `${app}:render`,
+        { id: `${app}:render`, target: { project: app, target: 'render' }, overrides: {}, outputs: [] },
+      ]),
+    ),
     dependencies: Object.fromEntries(apps.map((app) => [`${app}:render`, []])),
     continuousDependencies: Object.fromEntries(apps.map((app) => [`${app}:render`, []])),
   }) as unknown as TaskGraph;
@@ -33,7 +46,8 @@ const taskGraphOf = (apps: readonly string[]): TaskGraph =>
 async function runBatch(apps: readonly string[]): Promise<Map<string, RenderTaskResult['result']>> {
   const results = new Map<string, RenderTaskResult['result']>();
   const inputs = Object.fromEntries(apps.map((app) => [`${app}:render`, {}]));
-  for await (const { task, result } of renderBatchExecutor(taskGraphOf(apps), inputs, {}, contextFor())) results.set(task, result);
+  for await (const { task, result } of renderBatchExecutor(taskGraphOf(apps), inputs, {}, contextFor()))
+    results.set(task, result);
   return results;
 }
 

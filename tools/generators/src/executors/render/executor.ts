@@ -3,7 +3,7 @@ import pc from 'picocolors';
 // only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
 import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
 import { helmTemplateWith, limitConcurrency, renderAppEnvs, resolveHelm, type HelmTemplate } from '@mayday/render';
-import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/spec';
+import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
@@ -22,10 +22,17 @@ interface RenderSession {
 }
 
 /** `nx run <app>:render`: every env rendered in memory first, then swapped into gitops/ together. */
-export default async function renderExecutor(options: RenderExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function renderExecutor(
+  options: RenderExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   return runReported(async () => {
     const app = requireProjectName(context);
-    const session: RenderSession = { root: context.root, environments: loadEnvironments(context.root), helmTemplate: helmTemplateWith(resolveHelm(context.root)) };
+    const session: RenderSession = {
+      root: context.root,
+      environments: loadEnvironments(context.root),
+      helmTemplate: helmTemplateWith(resolveHelm(context.root)),
+    };
     return renderProject(session, app, options, (line) => console.log(line));
   });
 }
@@ -46,7 +53,11 @@ export async function* renderBatchExecutor(
   const helmSlots = batchParallelism(context);
   let session: RenderSession | Error;
   try {
-    session = { root, environments: loadEnvironments(root), helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))) };
+    session = {
+      root,
+      environments: loadEnvironments(root),
+      helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))),
+    };
   } catch (error) {
     session = error as Error; // a broken environments.yaml fails every task, each with the diagnostics
   }
@@ -58,9 +69,16 @@ export async function* renderBatchExecutor(
 }
 
 /** Renders one app (all its envs, or those in `options.env`), writes or checks gitops/, and reports each env. */
-async function renderProject(session: RenderSession, app: string, options: RenderExecutorOptions, print: (line: string) => void): Promise<boolean> {
+async function renderProject(
+  session: RenderSession,
+  app: string,
+  options: RenderExecutorOptions,
+  print: (line: string) => void,
+): Promise<boolean> {
   const { root } = session;
-  const envs = options.env?.length ? options.env.map((name) => findEnvironment(session.environments, name)) : session.environments;
+  const envs = options.env?.length
+    ? options.env.map((name) => findEnvironment(session.environments, name))
+    : session.environments;
   const rendered = await renderAppEnvs({ workspaceRoot: root, helmTemplate: session.helmTemplate }, app, envs);
   if (options.check) {
     const changes = rendered.map((tree) => diffTree(root, app, tree));
@@ -68,7 +86,13 @@ async function renderProject(session: RenderSession, app: string, options: Rende
     const stale = changes.filter((c) => c.status !== 'unchanged');
     if (stale.length) {
       throw new MaydayError(
-        stale.map((c) => ({ severity: 'error' as const, file: c.path, rule: 'render-check', message: 'is out of date with the app values', hint: `run \`nx run ${app}:render\` and commit gitops/` })),
+        stale.map((c) => ({
+          severity: 'error' as const,
+          file: c.path,
+          rule: 'render-check',
+          message: 'is out of date with the app values',
+          hint: `run \`nx run ${app}:render\` and commit gitops/`,
+        })),
       );
     }
     return true;

@@ -11,7 +11,7 @@ import {
   SchemaValidEntityPolicy,
 } from '@backstage/catalog-model';
 import { parse } from 'yaml';
-import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE } from '@mayday/spec';
+import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE } from '@mayday/model';
 import appGenerator, { type AppGeneratorSchema } from './generator.ts';
 
 const REPO = join(import.meta.dirname, '../../../../..');
@@ -20,15 +20,27 @@ let tree: Tree;
 
 beforeEach(() => {
   tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
-  for (const file of [ENVIRONMENTS_FILE, CHART_SCHEMA_FILE, CHART_VALUES_FILE]) tree.write(file, readFileSync(join(REPO, file), 'utf8'));
+  for (const file of [ENVIRONMENTS_FILE, CHART_SCHEMA_FILE, CHART_VALUES_FILE])
+    tree.write(file, readFileSync(join(REPO, file), 'utf8'));
 });
 const yamlOf = (path: string) => parse(tree.read(path, 'utf8')!);
-const appFiles = () => tree.listChanges().map((c) => c.path).filter((p) => p.startsWith('apps/')).sort();
+const appFiles = () =>
+  tree
+    .listChanges()
+    .map((c) => c.path)
+    .filter((p) => p.startsWith('apps/'))
+    .sort();
 
 describe('mayday:app generator', () => {
   it('writes values for every env, a catalog entry and a README', async () => {
     await appGenerator(tree, shop);
-    expect(appFiles()).toEqual(['apps/shop/README.md', 'apps/shop/catalog-info.yaml', 'apps/shop/values-prd.yaml', 'apps/shop/values-stg.yaml', 'apps/shop/values.yaml']);
+    expect(appFiles()).toEqual([
+      'apps/shop/README.md',
+      'apps/shop/catalog-info.yaml',
+      'apps/shop/values-prd.yaml',
+      'apps/shop/values-stg.yaml',
+      'apps/shop/values.yaml',
+    ]);
     expect(yamlOf('apps/shop/values.yaml')).toEqual({
       team: 'payments',
       image: { repository: 'ghcr.io/acme/shop', tag: '1.4.2' },
@@ -72,10 +84,16 @@ describe('mayday:app generator', () => {
   it("writes a catalog entry that Backstage's own validators accept", async () => {
     await appGenerator(tree, shop);
     const entity = yamlOf('apps/shop/catalog-info.yaml');
-    const policies = EntityPolicies.allOf([new SchemaValidEntityPolicy(), new FieldFormatEntityPolicy(), new NoForeignRootFieldsEntityPolicy()]);
+    const policies = EntityPolicies.allOf([
+      new SchemaValidEntityPolicy(),
+      new FieldFormatEntityPolicy(),
+      new NoForeignRootFieldsEntityPolicy(),
+    ]);
     await expect(policies.enforce(entity)).resolves.toEqual(entity);
     await expect(componentEntityV1alpha1Validator.check(entity)).resolves.toBe(true);
-    await expect(componentEntityV1alpha1Validator.check({ ...entity, spec: { ...entity.spec, owner: undefined } })).rejects.toThrow(/owner/);
+    await expect(
+      componentEntityV1alpha1Validator.check({ ...entity, spec: { ...entity.spec, owner: undefined } }),
+    ).rejects.toThrow(/owner/);
   });
 
   it('quotes a tag that YAML would read as a number', async () => {
@@ -98,6 +116,8 @@ describe('mayday:app generator', () => {
 
   it('refuses an app that already exists', async () => {
     await appGenerator(tree, shop);
-    await expect(appGenerator(tree, { ...shop, team: 'other' })).rejects.toThrow('app "shop" already exists at apps/shop/');
+    await expect(appGenerator(tree, { ...shop, team: 'other' })).rejects.toThrow(
+      'app "shop" already exists at apps/shop/',
+    );
   });
 });

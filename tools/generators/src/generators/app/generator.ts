@@ -20,7 +20,7 @@ import {
   validateValues,
   type Environment,
   type ImageRef,
-} from '@mayday/spec';
+} from '@mayday/model';
 
 /** What `nx g mayday:app` accepts (see schema.json for the prompts). */
 export interface AppGeneratorSchema {
@@ -56,15 +56,22 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
   const port = Number(raw.port ?? 8080);
   const maxLength = maxAppNameLength(envs);
   if (!DNS1123_LABEL.test(name)) {
-    fail(`app name "${name}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. shop or order-api)`);
+    fail(
+      `app name "${name}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. shop or order-api)`,
+    );
   }
-  if (!/^[a-z]/.test(name)) fail(`app name "${name}" must start with a letter (it becomes an Nx project and Helm release name)`);
+  if (!/^[a-z]/.test(name))
+    fail(`app name "${name}" must start with a letter (it becomes an Nx project and Helm release name)`);
   if (name.length > maxLength) {
     const longest = envs.map((env) => namespaceFor(env, name)).sort((a, b) => b.length - a.length)[0];
-    fail(`app name "${name}" is ${name.length} characters; at most ${maxLength} fit, so that namespaces such as "${longest}" stay within 63 characters and the Helm release name within 53`);
+    fail(
+      `app name "${name}" is ${name.length} characters; at most ${maxLength} fit, so that namespaces such as "${longest}" stay within 63 characters and the Helm release name within 53`,
+    );
   }
-  if (tree.exists(appDir(name))) fail(`app "${name}" already exists at ${appDir(name)}/: choose another name, or edit its values files`);
-  if (!DNS1123_LABEL.test(team) || team.length > 63) fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
+  if (tree.exists(appDir(name)))
+    fail(`app "${name}" already exists at ${appDir(name)}/: choose another name, or edit its values files`);
+  if (!DNS1123_LABEL.test(team) || team.length > 63)
+    fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
   if (!isPort(port)) fail(`--port ${raw.port} must be a whole number from 1 to 65535`);
   const image = parseImage(String(raw.image ?? '').trim());
   if ('error' in image) fail(`--image: ${image.error}`);
@@ -80,7 +87,11 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
 }
 
 function addAppFiles(tree: Tree, options: NormalizedOptions): void {
-  const envs = options.envs.map((env) => ({ name: env.name, domain: env.domain, namespace: namespaceFor(env, options.name) }));
+  const envs = options.envs.map((env) => ({
+    name: env.name,
+    domain: env.domain,
+    namespace: namespaceFor(env, options.name),
+  }));
   generateFiles(tree, join(import.meta.dirname, 'files'), appDir(options.name), { ...options, envs, tmpl: '' });
 }
 
@@ -100,7 +111,8 @@ function addEnvValuesFiles(tree: Tree, options: NormalizedOptions): void {
 function checkValuesAgainstChartSchema(tree: Tree, options: NormalizedOptions): void {
   const schema = tree.read(CHART_SCHEMA_FILE, 'utf8');
   const chartValues = tree.read(CHART_VALUES_FILE, 'utf8');
-  if (schema === null || chartValues === null) fail(`${CHART_SCHEMA_FILE} is missing: the generator checks new apps against the base chart's schema`);
+  if (schema === null || chartValues === null)
+    fail(`${CHART_SCHEMA_FILE} is missing: the generator checks new apps against the base chart's schema`);
   for (const env of options.envs) {
     const files = [CHART_VALUES_FILE, appValuesFile(options.name), appEnvValuesFile(options.name, env.name)];
     const layers = files.map((file) => {
@@ -108,13 +120,17 @@ function checkValuesAgainstChartSchema(tree: Tree, options: NormalizedOptions): 
       return { source, data: source.data };
     });
     const diagnostics = validateValues(schema, layers);
-    if (diagnostics.length) fail(`the values generated for ${env.name} do not pass ${CHART_SCHEMA_FILE}:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+    if (diagnostics.length)
+      fail(
+        `the values generated for ${env.name} do not pass ${CHART_SCHEMA_FILE}:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
+      );
   }
 }
 
 function readEnvironments(tree: Tree): Environment[] {
   const text = tree.read(ENVIRONMENTS_FILE, 'utf8');
-  if (text === null) fail(`${ENVIRONMENTS_FILE} not found: run the generator in a mayday workspace (apps go in ${APPS_DIR}/)`);
+  if (text === null)
+    fail(`${ENVIRONMENTS_FILE} not found: run the generator in a mayday workspace (apps go in ${APPS_DIR}/)`);
   try {
     return parseEnvironments(parseYamlFile(ENVIRONMENTS_FILE, text));
   } catch (error) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
-import { ENVIRONMENTS_FILE } from '@mayday/spec';
+import { ENVIRONMENTS_FILE } from '@mayday/model';
 import { GITOPS_CONFIG_FILE } from '@mayday/gitops';
 import argoCdSyncGenerator from './generator.ts';
 
@@ -27,7 +27,10 @@ describe('mayday:argocd sync generator', () => {
   it('writes the committed platform/argocd/ byte for byte, then reports in sync', async () => {
     const first = await argoCdSyncGenerator(tree);
     expect(first?.outOfSyncMessage).toMatch(/platform\/argocd\/ is out of date/);
-    for (const name of argocdFiles()) expect(tree.read(`platform/argocd/${name}`, 'utf8')).toBe(readFileSync(join(REPO, 'platform/argocd', name), 'utf8'));
+    for (const name of argocdFiles())
+      expect(tree.read(`platform/argocd/${name}`, 'utf8')).toBe(
+        readFileSync(join(REPO, 'platform/argocd', name), 'utf8'),
+      );
     expect(argocdFiles()).toEqual([
       'application-policies-prd.yaml',
       'application-policies-stg.yaml',
@@ -61,7 +64,9 @@ describe('mayday:argocd sync generator', () => {
 
   it('a broken gitops.yaml fails naming the file and field, and writes nothing', async () => {
     tree.write(GITOPS_CONFIG_FILE, 'repository: https://git.example/x.git\nbranch: "bad branch"\n');
-    await expect(argoCdSyncGenerator(tree)).rejects.toThrow(/platform\/gitops\.yaml:2:.*branch: branch must be a plain git branch name/);
+    await expect(argoCdSyncGenerator(tree)).rejects.toThrow(
+      /platform\/gitops\.yaml:2:.*branch: branch must be a plain git branch name/,
+    );
     expect(tree.exists('platform/argocd/kustomization.yaml')).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import type { Tree } from '@nx/devkit';
 import type { SyncGeneratorResult } from '@nx/devkit/internal';
 import { ARGOCD_DIR, argoCdFiles, GITOPS_CONFIG_FILE, parseGitopsConfigText } from '@mayday/gitops';
-import { ENVIRONMENTS_FILE, MaydayError, parseEnvironments, parseYamlFile } from '@mayday/spec';
+import { ENVIRONMENTS_FILE, MaydayError, parseEnvironments, parseYamlFile } from '@mayday/model';
 
 /**
  * Global sync generator: writes platform/argocd/ (AppProjects, the ApplicationSet, a kustomization)
@@ -20,7 +20,9 @@ export default async function argoCdSyncGenerator(tree: Tree): Promise<SyncGener
     outOfSync.push(path);
   }
   // the folder is generated as a whole: a file of a removed env goes away
-  const stale = tree.exists(ARGOCD_DIR) ? tree.children(ARGOCD_DIR).filter((name) => name.endsWith('.yaml') && !wanted.has(name)) : [];
+  const stale = tree.exists(ARGOCD_DIR)
+    ? tree.children(ARGOCD_DIR).filter((name) => name.endsWith('.yaml') && !wanted.has(name))
+    : [];
   for (const name of stale) {
     tree.delete(`${ARGOCD_DIR}/${name}`);
     outOfSync.push(`${ARGOCD_DIR}/${name} (removed)`);
@@ -34,6 +36,7 @@ export default async function argoCdSyncGenerator(tree: Tree): Promise<SyncGener
 
 function readRequired(tree: Tree, path: string): string {
   const text = tree.read(path, 'utf8');
-  if (text === null) throw new MaydayError({ severity: 'error', file: path, message: 'file not found', hint: `create ${path}` });
+  if (text === null)
+    throw new MaydayError({ severity: 'error', file: path, message: 'file not found', hint: `create ${path}` });
   return text;
 }

@@ -1,6 +1,6 @@
 /**
  * Where things live in a mayday workspace; every path is relative to the workspace root.
- * Dependency-free (exported as `@mayday/spec/workspace`), so the Nx plugin's graph code loads fast.
+ * Dependency-free (exported as `@mayday/model/workspace`), so the Nx plugin's graph code loads fast.
  */
 export const APPS_DIR = 'apps';
 export const ENVIRONMENTS_FILE = 'platform/environments.yaml';

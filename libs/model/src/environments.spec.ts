@@ -72,8 +72,12 @@ describe('environments.yaml', () => {
   });
 
   it('refuses a namespace rule without {app} or with an unknown placeholder', () => {
-    expect(errorOf(() => parse(minimal().replace('domain:', 'namespace: "{env}"\n    domain:'))).message).toMatch(/must contain \{app\}/);
-    expect(errorOf(() => parse(minimal().replace('domain:', 'namespace: "{app}-{team}"\n    domain:'))).message).toMatch(/placeholders/);
+    expect(errorOf(() => parse(minimal().replace('domain:', 'namespace: "{env}"\n    domain:'))).message).toMatch(
+      /must contain \{app\}/,
+    );
+    expect(
+      errorOf(() => parse(minimal().replace('domain:', 'namespace: "{app}-{team}"\n    domain:'))).message,
+    ).toMatch(/placeholders/);
   });
 
   it('reports YAML syntax errors with line and column', () => {

@@ -10,7 +10,10 @@ export const dnsLabel = (what: string) =>
   z
     .string()
     .max(DNS1123_LABEL_MAX, `${what} must be at most ${DNS1123_LABEL_MAX} characters`)
-    .regex(DNS1123_LABEL, `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. "payments")`);
+    .regex(
+      DNS1123_LABEL,
+      `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (e.g. "payments")`,
+    );
 
 /** Container image reference with an explicit tag or digest; `latest` is refused. */
 export interface ImageRef {
@@ -33,10 +36,13 @@ export function parseImage(image: string): ImageRef | { error: string } {
   const repository = hasTag ? nameAndTag.slice(0, colon) : nameAndTag;
   const tag = hasTag ? nameAndTag.slice(colon + 1) : undefined;
   if (!REPOSITORY.test(repository)) return { error: `"${image}" is not a valid image repository (${example})` };
-  if (digest !== undefined && !DIGEST.test(digest)) return { error: `"${image}" has an invalid digest: expected sha256:<64 hex characters>` };
-  if (tag === undefined && digest === undefined) return { error: `image "${image}" has no tag: pin a version (${example})` };
+  if (digest !== undefined && !DIGEST.test(digest))
+    return { error: `"${image}" has an invalid digest: expected sha256:<64 hex characters>` };
+  if (tag === undefined && digest === undefined)
+    return { error: `image "${image}" has no tag: pin a version (${example})` };
   if (tag !== undefined && !TAG.test(tag)) return { error: `image "${image}" has an invalid tag "${tag}"` };
-  if (tag === 'latest') return { error: `image "${image}" uses the tag "latest", which is not reproducible: pin a version (${example})` };
+  if (tag === 'latest')
+    return { error: `image "${image}" uses the tag "latest", which is not reproducible: pin a version (${example})` };
   return { repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
 }
 

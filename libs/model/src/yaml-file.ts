@@ -47,7 +47,12 @@ export function readYamlFile(absolutePath: string, displayPath: string): YamlFil
   try {
     text = readFileSync(absolutePath, 'utf8');
   } catch {
-    throw new MaydayError({ severity: 'error', file: displayPath, message: 'file not found', hint: `create ${displayPath}` });
+    throw new MaydayError({
+      severity: 'error',
+      file: displayPath,
+      message: 'file not found',
+      hint: `create ${displayPath}`,
+    });
   }
   return parseYamlFile(displayPath, text);
 }

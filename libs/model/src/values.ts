@@ -43,7 +43,11 @@ export function valuesValidator(schemaText: string, schemaFile = CHART_SCHEMA_FI
     try {
       validate = ajv.compile(JSON.parse(schemaText));
     } catch (error) {
-      throw new MaydayError({ severity: 'error', file: schemaFile, message: `invalid JSON Schema: ${(error as Error).message}` });
+      throw new MaydayError({
+        severity: 'error',
+        file: schemaFile,
+        message: `invalid JSON Schema: ${(error as Error).message}`,
+      });
     }
     validators.set(schemaText, validate);
   }
@@ -86,7 +90,8 @@ function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagn
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
     message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  const layer = [...layers].reverse().find((l) => l.source.has(path)) ?? [...layers].reverse().find((l) => l.source.has(base));
+  const layer =
+    [...layers].reverse().find((l) => l.source.has(path)) ?? [...layers].reverse().find((l) => l.source.has(base));
   const where = layer ?? layers[layers.length - 1];
   return {
     severity: 'error',
@@ -134,7 +139,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length];

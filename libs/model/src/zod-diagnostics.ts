@@ -3,7 +3,12 @@ import type { Diagnostic } from './diagnostics.ts';
 import type { YamlFile } from './yaml-file.ts';
 
 /** Turns zod issues about a YAML file's data into diagnostics with the field's dotted path and line. */
-export function zodDiagnostics(source: YamlFile, issues: readonly z.core.$ZodIssue[], rule: string, hint: string): Diagnostic[] {
+export function zodDiagnostics(
+  source: YamlFile,
+  issues: readonly z.core.$ZodIssue[],
+  rule: string,
+  hint: string,
+): Diagnostic[] {
   return issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];

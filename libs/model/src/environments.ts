@@ -6,7 +6,6 @@ import { readYamlFile, type YamlFile } from './yaml-file.ts';
 import { ENVIRONMENTS_FILE } from './workspace.ts';
 import { zodDiagnostics } from './zod-diagnostics.ts';
 
-
 const kubernetesVersion = z
   .string()
   .regex(/^1\.\d+\.\d+$/, 'kubernetesVersion must be a full Kubernetes version such as "1.35.0"');
@@ -14,7 +13,10 @@ const kubernetesVersion = z
 const namespaceRule = z
   .string()
   .regex(/^[a-z0-9{}-]+$/, 'namespace may use lowercase letters, digits, "-" and the placeholders {app} and {env}')
-  .refine((rule) => rule.replace(/\{(app|env)\}/g, '').indexOf('{') === -1, 'namespace knows only the placeholders {app} and {env}')
+  .refine(
+    (rule) => rule.replace(/\{(app|env)\}/g, '').indexOf('{') === -1,
+    'namespace knows only the placeholders {app} and {env}',
+  )
   .refine((rule) => rule.includes('{app}'), 'namespace must contain {app}, so that every app gets its own namespace');
 
 export const environmentSchema = z.strictObject({
@@ -35,7 +37,11 @@ export const environmentSchema = z.strictObject({
     .default({ name: 'mayday', namespace: 'gateway-system' }),
   /** How canary and blueGreen rollouts proceed here unless an app picks its own preset (the chart defines the presets). */
   rollout: z
-    .strictObject({ preset: z.enum(['fast', 'progressive', 'manual'], { message: 'rollout.preset must be fast, progressive or manual' }) })
+    .strictObject({
+      preset: z.enum(['fast', 'progressive', 'manual'], {
+        message: 'rollout.preset must be fast, progressive or manual',
+      }),
+    })
     .default({ preset: 'fast' }),
   /** Where apps' telemetry goes: Prometheus (scrapes, analysis queries) and the OpenTelemetry collector. */
   observability: z
@@ -43,15 +49,26 @@ export const environmentSchema = z.strictObject({
       prometheus: z
         .strictObject({
           namespace: dnsLabel('observability.prometheus.namespace'),
-          address: z.url({ message: 'observability.prometheus.address must be the Prometheus URL, e.g. http://prometheus-operated.monitoring.svc:9090' }),
+          address: z.url({
+            message:
+              'observability.prometheus.address must be the Prometheus URL, e.g. http://prometheus-operated.monitoring.svc:9090',
+          }),
         })
         .optional(),
-      otlpEndpoint: z.url({ message: 'observability.otlpEndpoint must be the collector URL, e.g. http://otel-collector.observability.svc:4317' }).optional(),
+      otlpEndpoint: z
+        .url({
+          message:
+            'observability.otlpEndpoint must be the collector URL, e.g. http://otel-collector.observability.svc:4317',
+        })
+        .optional(),
     })
     .default({}),
   /** The External Secrets Operator store apps' ExternalSecrets read from. */
   secretStore: z
-    .strictObject({ kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'), name: dnsLabel('secretStore.name') })
+    .strictObject({
+      kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
+      name: dnsLabel('secretStore.name'),
+    })
     .optional(),
   /** Values every new app starts with in this env (written by the generator into values-<env>.yaml). */
   appDefaults: z.record(z.string(), z.unknown()).default({}),
@@ -64,7 +81,8 @@ export const environmentsFileSchema = z.strictObject({
     .superRefine((envs, ctx) => {
       const seen = new Set<string>();
       envs.forEach((env, i) => {
-        if (seen.has(env.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `environment "${env.name}" is declared twice` });
+        if (seen.has(env.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `environment "${env.name}" is declared twice` });
         seen.add(env.name);
       });
     }),
@@ -81,7 +99,9 @@ export function loadEnvironments(workspaceRoot: string): Environment[] {
 export function parseEnvironments(source: YamlFile): Environment[] {
   const parsed = environmentsFileSchema.safeParse(source.data);
   if (!parsed.success) {
-    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'environments', `fix ${source.file}; see the comments at its top`));
+    throw new MaydayError(
+      zodDiagnostics(source, parsed.error.issues, 'environments', `fix ${source.file}; see the comments at its top`),
+    );
   }
   return parsed.data.environments;
 }
@@ -93,9 +113,7 @@ export function namespaceFor(env: Environment, app: string): string {
 
 /** The longest app name whose namespaces (and `<app>-<env>` Application names) stay valid DNS labels. */
 export function maxAppNameLength(envs: readonly Environment[]): number {
-  const overhead = Math.max(
-    ...envs.map((env) => Math.max(namespaceFor(env, '').length, `-${env.name}`.length)),
-  );
+  const overhead = Math.max(...envs.map((env) => Math.max(namespaceFor(env, '').length, `-${env.name}`.length)));
   return Math.min(HELM_RELEASE_NAME_MAX, DNS1123_LABEL_MAX - overhead);
 }
 

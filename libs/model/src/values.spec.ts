@@ -35,7 +35,13 @@ describe('validateValues against the chart schema', () => {
     const env = layer('apps/shop/values-prd.yaml', 'replicas: 3\nreplicaz: 4\n');
     const [d, ...rest] = validateValues(schema, [chartDefaults, layer('apps/shop/values.yaml', app), env]);
     expect(rest).toEqual([]);
-    expect(d).toMatchObject({ file: 'apps/shop/values-prd.yaml', line: 2, field: 'replicaz', rule: 'values-schema', message: 'unknown field "replicaz"' });
+    expect(d).toMatchObject({
+      file: 'apps/shop/values-prd.yaml',
+      line: 2,
+      field: 'replicaz',
+      rule: 'values-schema',
+      message: 'unknown field "replicaz"',
+    });
     expect(d.hint).toBe('did you mean "replicas"?');
   });
 
