@@ -4,6 +4,7 @@ export * from './git.ts';
 export * from './gitops-config.ts';
 export * from './gitops-diff.ts';
 export * from './path-match.ts';
+export * from './provenance.ts';
 export * from './publish.ts';
 export * from './published-branch.ts';
 export * from './tree-writer.ts';

@@ -20,7 +20,7 @@ describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transpo
       const first = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url) });
       expect(first.status).toBe('published');
       expect(await git(remote.dir, ['rev-parse', 'gitops'])).toBe(first.commit);
-      expect([...(await branchFiles(remote.dir)).keys()]).toEqual(['gitops/prd/hello/deployment-hello.yaml', 'gitops/stg/hello/deployment-hello.yaml', 'gitops/stg/hello/service-hello.yaml']);
+      expect([...(await branchFiles(remote.dir)).keys()]).toEqual(['gitops/prd/hello/deployment-hello.yaml', 'gitops/sources.yaml', 'gitops/stg/hello/deployment-hello.yaml', 'gitops/stg/hello/service-hello.yaml']);
       const message = await git(remote.dir, ['log', '-1', '--format=%B', 'gitops']);
       expect(message).toContain('Apps: hello');
       expect(message).toContain('Envs: prd, stg');
@@ -52,7 +52,7 @@ describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transpo
       ]);
       expect(await git(remote.dir, ['rev-list', '--count', 'gitops'])).toBe('2');
       expect(await git(remote.dir, ['log', '-1', '--format=%s', 'gitops'])).toMatch(/^gitops: hello, shop from [0-9a-f]{7}$/);
-      expect([...(await branchFiles(remote.dir)).keys()]).toEqual(['gitops/prd/shop/deployment-shop.yaml', 'gitops/stg/hello/deployment-hello.yaml', 'gitops/stg/other/deployment-other.yaml']);
+      expect([...(await branchFiles(remote.dir)).keys()]).toEqual(['gitops/prd/shop/deployment-shop.yaml', 'gitops/sources.yaml', 'gitops/stg/hello/deployment-hello.yaml', 'gitops/stg/other/deployment-other.yaml']);
     } finally {
       a.cleanup();
       b.cleanup();
@@ -80,7 +80,7 @@ describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transpo
         ['gitops/stg/old', 'removed'],
       ]);
       expect(await git(remote.dir, ['diff', '--name-status', 'gitops~1', 'gitops'])).toBe(
-        ['D\tgitops/prd/old/deployment-old.yaml', 'M\tgitops/stg/hello/deployment-hello.yaml', 'D\tgitops/stg/old/deployment-old.yaml'].join('\n'),
+        ['D\tgitops/prd/old/deployment-old.yaml', 'M\tgitops/sources.yaml', 'M\tgitops/stg/hello/deployment-hello.yaml', 'D\tgitops/stg/old/deployment-old.yaml'].join('\n'),
       );
       // brandnew came from a newer source this checkout does not know: it stays
       expect((await branchFiles(remote.dir)).has('gitops/stg/brandnew/deployment-brandnew.yaml')).toBe(true);
@@ -91,7 +91,7 @@ describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transpo
     }
   });
 
-  it('when the remote moved, re-applies this run on the new tip; a true conflict fails naming app and env and keeps both versions', async () => {
+  it('when the remote moved, re-applies this run on the new tip; a true conflict with a render that records no source fails naming app and env and keeps both versions', async () => {
     const remote = await remoteOver(transport);
     const first = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2) } } });
     const second = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 5) } }, hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
@@ -104,9 +104,9 @@ describe.each(TRANSPORTS)('publishGitops to a bare repository over %s', (transpo
         config: testConfig(remote.url),
         backoff: { baseMs: 1, maxMs: 5 },
         log: (l) => logs.push(l),
-        // the first run publishes shop between this run's fetch and its push
+        // the first run publishes shop between this run's fetch and its push, recording no source (as before sources.yaml)
         beforePush: async (n) => {
-          if (n === 1) raced = (await publishGitops({ workspaceRoot: first.root, apps: ['shop'], config: testConfig(remote.url) })).commit;
+          if (n === 1) raced = (await publishGitops({ workspaceRoot: first.root, apps: ['shop'], config: testConfig(remote.url), sourceCommit: 'unknown' })).commit;
         },
       });
       const error = await attempt.then(
@@ -140,7 +140,7 @@ describe('publishGitops without a remote server', () => {
       const result = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig('https://git.invalid/never-contacted.git', 'mode: commit\n') });
       expect(result.status).toBe('published');
       expect(await git(ws.root, ['rev-parse', 'refs/heads/gitops'])).toBe(result.commit);
-      expect(await git(ws.root, ['ls-tree', '-r', '--name-only', 'gitops'])).toBe('gitops/stg/hello/deployment-hello.yaml');
+      expect(await git(ws.root, ['ls-tree', '-r', '--name-only', 'gitops'])).toBe('gitops/sources.yaml\ngitops/stg/hello/deployment-hello.yaml');
       expect(await git(ws.root, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
       expect(await git(ws.root, ['status', '--porcelain'])).toBe('');
     } finally {

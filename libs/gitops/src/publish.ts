@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/model';
 import { GITOPS_CONFIG_FILE } from './gitops-config.ts';
 import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
+import { parseSources, serializeSources, sourceOrder, SOURCES_FILE, type PublishedSources, type SourceOrder } from './provenance.ts';
 
 export interface PublishOptions extends RemoteOptions {
   /** The apps of this run: their gitops/<env>/<app>/ folders are published as they are on disk. */
@@ -13,6 +14,8 @@ export interface PublishOptions extends RemoteOptions {
   log?: (line: string) => void;
   /** Delay between attempts when another run moved the branch first: base·2^n with jitter, capped. */
   backoff?: { baseMs: number; maxMs: number };
+  /** Replace app/envs even where the branch holds a render of a source this run does not descend from (a rollback); logged in the commit. */
+  force?: boolean;
   /** Runs after this run's commit is built and before it is pushed (tests use it to stage a race). */
   beforePush?: (attempt: number) => Promise<void>;
 }
@@ -38,10 +41,27 @@ export interface PublishResult {
   changes: FolderChange[];
   /** Apps removed from apps/ whose gitops folders this run deleted. */
   pruned: string[];
+  /** App/envs left as published because the branch holds a render of a source this run does not descend from. */
+  refused: SourceRefusal[];
+  /** App/envs replaced over such a render because of `force`. */
+  forced: SourceRefusal[];
+}
+
+/** An app/env whose published render comes from a source commit that is not an ancestor of this run's. */
+export interface SourceRefusal {
+  app: string;
+  env: string;
+  path: string;
+  /** The source commit the branch's version was rendered from. */
+  published: string;
+  /** This run's source commit. */
+  source: string;
+  order: Exclude<SourceOrder, 'same' | 'older'>;
 }
 
 const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 2000 };
-const RETRYABLE = /stale info|fetch first|non-fast-forward|cannot lock|failed to lock|failed to update ref|incorrect old value|already exists/i;
+/** How long a lock refusal waits for the tip to move: a live push holds a ref lock for milliseconds. */
+const LOCK_GRACE_MS = 1500;
 
 /**
  * Publishes the gitops folders of `apps` to the GitOps branch as one commit: built with git
@@ -60,6 +80,8 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     refuseUnrendered(options.workspaceRoot, options.apps, ours);
     const sourceHistory: { deleted?: Set<string> } = {};
     let first: TreeSnapshot | undefined;
+    let refused: SourceRefusal[] = [];
+    let forced: SourceRefusal[] = [];
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
       const attemptStarted = Date.now();
       const tip = await remote.fetchTip();
@@ -67,14 +89,21 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       first ??= published;
       const pruned = await removedApps(options.workspaceRoot, source, published, options.apps, sourceHistory);
       const scope = [...options.apps, ...pruned];
-      const desired = desiredTree(published, ours, scope);
+      const sources = await publishedSources(remote, published);
+      const proposed = folderChanges(published, desiredTree(published, ours, scope), scope);
+      const stale = await staleFolders(options.workspaceRoot, sources, proposed, source);
+      refused = options.force ? [] : stale;
+      forced = options.force ? stale : [];
+      const desired = desiredTree(published, ours, scope, new Set(refused.map((r) => r.path)));
       const changes = folderChanges(published, desired, scope);
       if (changes.length === 0) {
+        if (refused.length > 0) throw refusalError(remote.branch, refused);
         log(`${remote.branch} at ${short(tip)} already has this content: nothing to publish`);
-        return { status: 'unchanged', commit: tip, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned: [] };
+        return { status: 'unchanged', commit: tip, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned: [], refused, forced };
       }
-      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source), options.config.author);
-      const conflicts = attempt > 1 ? conflictingFolders(first, published, desired, changes) : [];
+      desired.set(SOURCES_FILE, { mode: '100644', sha: await writeSources(remote, sources, changes, source) });
+      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source, forced), options.config.author);
+      const conflicts = attempt > 1 ? conflictingFolders(first, published, desired, changes).filter((c) => !sources.get(c.app)?.has(c.env)) : [];
       if (conflicts.length > 0) throw await conflictError(remote, commit, conflicts, tip);
       await options.beforePush?.(attempt);
       const push = await remote.git.run(
@@ -83,19 +112,23 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       );
       if (push.ok) {
         log(`published ${short(commit)} to ${remote.branch} (${remote.displayUrl})${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
-        return { status: 'published', commit, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned };
+        return { status: 'published', commit, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned, refused, forced };
       }
-      const reason = rejection(push.stdout, remote.ref);
-      if (!reason || !RETRYABLE.test(reason)) {
+      const refusal = classifyRefusal(push, remote.ref);
+      if (refusal.kind === 'locked' && !(await tipMovedWithin(remote, tip, LOCK_GRACE_MS))) {
+        throw lockedRefError(remote, refusal);
+      }
+      if (refusal.kind === 'other') {
         throw new MaydayError({
           severity: 'error',
           file: GITOPS_CONFIG_FILE,
           field: 'repository',
           rule: 'gitops-push',
-          message: `pushing to ${remote.branch} at ${remote.displayUrl} failed: ${reason ?? push.stderr.trim().split('\n').pop()}`,
-          hint: 'check the repository URL, the branch protection and the credentials (credentials.tokenEnv)',
+          message: `the remote refused ${remote.ref} at ${remote.displayUrl}: ${refusal.detail}`,
+          hint: 'check the branch protection, the credentials (credentials.tokenEnv) and that the repository accepts pushes, then run push again',
         });
       }
+      const reason = refusal.detail;
       log(`${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`);
       await sleep(backoffDelay(backoff, attempt, Date.now() - attemptStarted));
     }
@@ -154,16 +187,66 @@ function folderOf(path: string): [string, string] | undefined {
   return parts.length === 4 && parts[0] === GITOPS_DIR ? [parts[1], parts[2]] : undefined;
 }
 
-/** The published tree with every folder of the apps in scope replaced by this run's version. */
-function desiredTree(published: TreeSnapshot, ours: Map<string, string>, scope: readonly string[]): TreeSnapshot {
+/** The published tree with every folder of the apps in scope replaced by this run's version, but the `kept` folders. */
+function desiredTree(published: TreeSnapshot, ours: Map<string, string>, scope: readonly string[], kept: ReadonlySet<string> = new Set()): TreeSnapshot {
   const inScope = new Set(scope);
+  const isKept = (folder: [string, string]) => kept.has(gitopsPath(folder[0], folder[1]));
   const desired: TreeSnapshot = new Map();
   for (const [path, entry] of published) {
     const folder = folderOf(path);
-    if (!folder || !inScope.has(folder[1])) desired.set(path, entry);
+    if (!folder || !inScope.has(folder[1]) || isKept(folder)) desired.set(path, entry);
   }
-  for (const [path, sha] of ours) desired.set(path, { mode: '100644', sha });
+  for (const [path, sha] of ours) if (!isKept(folderOf(path)!)) desired.set(path, { mode: '100644', sha });
   return desired;
+}
+
+async function publishedSources(remote: GitopsRemote, published: TreeSnapshot): Promise<PublishedSources> {
+  const entry = published.get(SOURCES_FILE);
+  const text = entry ? (await remote.readBlobs([entry.sha])).get(entry.sha) : undefined;
+  return parseSources(text, remote.branch);
+}
+
+/** Folders this run would change whose published render comes from a source this run's source does not descend from. */
+async function staleFolders(workspaceRoot: string, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<SourceRefusal[]> {
+  const stale: SourceRefusal[] = [];
+  for (const change of changes) {
+    const published = sources.get(change.app)?.get(change.env);
+    if (!published) continue;
+    const order = await sourceOrder(workspaceRoot, published, source);
+    if (order === 'not-ancestor' || order === 'unknown-here') stale.push({ app: change.app, env: change.env, path: change.path, published, source, order });
+  }
+  return stale;
+}
+
+/** sources.yaml with this run's source for every folder it writes, and without the folders it removes. */
+async function writeSources(remote: GitopsRemote, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<string> {
+  const next: PublishedSources = new Map([...sources].map(([app, envs]) => [app, new Map(envs)]));
+  for (const change of changes) {
+    const envs = next.get(change.app) ?? new Map<string, string>();
+    if (change.status === 'removed' || source === 'unknown') envs.delete(change.env);
+    else envs.set(change.env, source);
+    next.set(change.app, envs);
+  }
+  return remote.git.text(['hash-object', '-w', '--stdin'], { input: serializeSources(next) });
+}
+
+function refusalError(branch: string, refused: readonly SourceRefusal[]): MaydayError {
+  return new MaydayError(refused.map((r) => refusalDiagnostic(branch, r)));
+}
+
+export function refusalDiagnostic(branch: string, r: SourceRefusal): Diagnostic {
+  const why = r.order === 'unknown-here' ? 'which this clone does not have' : `which is not an ancestor of this run's source ${short(r.source)}`;
+  return {
+    severity: 'error',
+    file: r.path,
+    rule: 'gitops-older-source',
+    field: `${r.app} (${r.env})`,
+    message: `not published: ${branch} keeps ${r.app} in ${r.env} as rendered from ${short(r.published)}, ${why} (a newer pipeline published it)`,
+    hint:
+      r.order === 'unknown-here'
+        ? `fetch and render from a commit that contains ${short(r.published)}; to roll back on purpose, push with --force (it is logged in the commit)`
+        : `render from a commit that contains ${short(r.published)}; to roll back on purpose, push with --force (it is logged in the commit)`,
+  };
 }
 
 function folderChanges(before: TreeSnapshot, after: TreeSnapshot, scope: readonly string[]): FolderChange[] {
@@ -195,7 +278,10 @@ function folderChanges(before: TreeSnapshot, after: TreeSnapshot, scope: readonl
   return changes;
 }
 
-/** Folders this run writes that another run changed since this run first looked, to something else. */
+/**
+ * Folders this run writes that another run changed since this run first looked, to something else.
+ * Only a folder without a recorded source is a conflict: with one, staleFolders already decided which run is newer.
+ */
 function conflictingFolders(first: TreeSnapshot, now: TreeSnapshot, desired: TreeSnapshot, changes: readonly FolderChange[]): FolderChange[] {
   return changes.filter((change) => !sameFolder(first, now, change.path) && !sameFolder(now, desired, change.path));
 }
@@ -238,7 +324,7 @@ async function buildCommit(
   return remote.git.text(['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { env, input: message });
 }
 
-export function commitMessage(changes: readonly FolderChange[], source: string): string {
+export function commitMessage(changes: readonly FolderChange[], source: string, forced: readonly SourceRefusal[] = []): string {
   const apps = [...new Set(changes.map((c) => c.app))].sort();
   const envs = [...new Set(changes.map((c) => c.env))].sort();
   const width = Math.max(...changes.map((c) => c.path.length));
@@ -251,6 +337,7 @@ export function commitMessage(changes: readonly FolderChange[], source: string):
     `Apps: ${apps.join(', ')}`,
     `Envs: ${envs.join(', ')}`,
     `Source-Commit: ${source}`,
+    ...forced.map((f) => `Forced: ${f.app} ${f.env} over ${f.published}`),
     '',
   ].join('\n');
 }
@@ -260,10 +347,59 @@ export function describeChange(c: FolderChange): string {
   return `${c.status}: ${counts.join(', ')}`;
 }
 
-/** The reason in `git push --porcelain` output when our ref was refused. */
-function rejection(porcelain: string, ref: string): string | undefined {
-  const line = porcelain.split('\n').find((l) => l.startsWith('!') && l.includes(`:${ref}`));
-  return line ? line.split('\t').slice(2).join(' ').trim() : undefined;
+/**
+ * Why the remote refused our ref: `moved` when its tip is not the one this run built on (the only
+ * case worth another attempt), `locked` when the remote could not take the ref's lock file,
+ * `other` for everything else (hooks, protection, permissions, a full disk).
+ */
+export type PushRefusal = { kind: 'moved' | 'other'; detail: string } | { kind: 'locked'; detail: string; lockFile: string };
+
+export function classifyRefusal(push: { stdout: string; stderr: string }, ref: string): PushRefusal {
+  const line = push.stdout.split('\n').find((l) => l.startsWith('!') && l.includes(`:${ref}`));
+  const status = line?.split('\t').slice(2).join(' ').trim();
+  const remoteSaid = remoteMessages(push.stderr);
+  if (!status) return { kind: 'other', detail: remoteSaid || push.stderr.trim().split('\n').pop() || 'no message' };
+  // refused by the client before sending: the lease or fast-forward check saw another tip
+  if (/\[rejected\]/.test(status) && /stale info|fetch first|non-fast-forward/.test(status)) return { kind: 'moved', detail: status };
+  const lock = new RegExp(`cannot lock ref '${escapeRegExp(ref)}': Unable to create '([^']+\\.lock)': File exists`).exec(remoteSaid);
+  if (lock) return { kind: 'locked', detail: status, lockFile: lock[1] };
+  // the remote's own compare-and-swap: another push moved the tip between advertisement and update
+  if (/is at [0-9a-f]+ but expected|reference already exists|incorrect old value/.test(remoteSaid + status)) return { kind: 'moved', detail: status };
+  return { kind: 'other', detail: remoteSaid ? `${status}: ${remoteSaid}` : status };
+}
+
+/** The remote's `remote: error: …` lines, joined, without git's generic advice. */
+function remoteMessages(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((l) => /^remote: (?:error: )?(.*?)\s*$/.exec(l)?.[1] ?? '')
+    .filter((l) => l && !/^(Another git process|an editor opened|are terminated|may have crashed|remove the file manually)/.test(l))
+    .join(' ')
+    .trim();
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Fetches the tip a few times over `ms`: true when it moved, i.e. the lock belonged to a push that was alive. */
+async function tipMovedWithin(remote: GitopsRemote, tip: string | undefined, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  do {
+    if ((await remote.fetchTip()) !== tip) return true;
+    await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+  } while (Date.now() < deadline);
+  return (await remote.fetchTip()) !== tip;
+}
+
+function lockedRefError(remote: GitopsRemote, refusal: { detail: string; lockFile: string }): MaydayError {
+  const lock = refusal.lockFile.replace(/\/\.\//g, '/');
+  return new MaydayError({
+    severity: 'error',
+    file: GITOPS_CONFIG_FILE,
+    field: 'repository',
+    rule: 'gitops-ref-locked',
+    message: `the remote refused ${remote.ref} at ${remote.displayUrl} (${refusal.detail}): its lock file ${lock} exists and the tip has not moved, so no push is holding it; nothing of this run was published`,
+    hint: `a git process on the server died while updating ${remote.ref}; once no push to it is running, remove ${lock} on the server (or ask the forge's admins to), then run push again`,
+  });
 }
 
 /**

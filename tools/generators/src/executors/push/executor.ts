@@ -1,14 +1,17 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
-import { describeChange, loadGitopsConfig, publishGitops, type PublishResult } from '@mayday/gitops';
+import { describeChange, loadGitopsConfig, publishGitops, refusalDiagnostic, type PublishResult } from '@mayday/gitops';
+import { formatDiagnostic } from '@mayday/model';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
-import { runReported } from '../report.ts';
+import { printDiagnostics, runReported } from '../report.ts';
 
 export interface PushExecutorOptions {
   /** Publish to this repository instead of platform/gitops.yaml's (a fork, a test remote). */
   remote?: string;
   /** Publish to this branch instead of platform/gitops.yaml's. */
   branch?: string;
+  /** Replace renders of a source this run does not descend from (a rollback); logged in the commit. */
+  force?: boolean;
 }
 
 /** `nx run <app>:push`: publishes one app's gitops folders. */
@@ -21,7 +24,8 @@ export default async function pushExecutor(
   return runReported(async () => {
     const result = await publish(context.root, [app], options, (line) => console.log(line));
     console.log(report(result));
-    return true;
+    printDiagnostics(result.refused.map((r) => refusalDiagnostic(result.branch, r)));
+    return result.refused.length === 0;
   });
 }
 
@@ -36,8 +40,10 @@ export async function pushBatchExecutor(
   context: ExecutorContext,
 ): Promise<Record<string, BatchTaskResult['result']>> {
   return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
-    log(report(await publish(context.root, apps, options, log)));
-    return true;
+    const result = await publish(context.root, apps, options, log);
+    log(report(result));
+    for (const r of result.refused) log(pc.red(formatDiagnostic(refusalDiagnostic(result.branch, r))));
+    return result.refused.length === 0;
   });
 }
 
@@ -53,6 +59,7 @@ function publish(
     config: loadGitopsConfig(root),
     remote: options.remote,
     branch: options.branch,
+    force: options.force,
     log,
   });
 }
@@ -60,7 +67,10 @@ function publish(
 function report(result: PublishResult): string {
   if (result.status === 'unchanged') return `  ${pc.green('✔')} ${result.branch}: ${pc.dim('nothing to publish')}`;
   const lines = result.changes.map((c) => `    ${c.path.padEnd(28)} ${describeChange(c)}`);
-  return [`  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`, ...lines].join(
-    '\n',
-  );
+  const forced = result.forced.map((f) => `    ${pc.yellow('forced')} ${f.path} over ${f.published.slice(0, 7)}`);
+  return [
+    `  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`,
+    ...lines,
+    ...forced,
+  ].join('\n');
 }
