@@ -80,6 +80,9 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     refuseUnrendered(options.workspaceRoot, options.apps, ours);
     const sourceHistory: { deleted?: Set<string> } = {};
     let first: TreeSnapshot | undefined;
+    // the same two commits always relate the same way: one git process per pair, not per attempt
+    const orders = new Map<string, Promise<SourceOrder>>();
+    const orderOf = (published: string) => orders.get(published) ?? orders.set(published, sourceOrder(options.workspaceRoot, published, source)).get(published)!;
     let refused: SourceRefusal[] = [];
     let forced: SourceRefusal[] = [];
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
@@ -91,7 +94,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       const scope = [...options.apps, ...pruned];
       const sources = await publishedSources(remote, published);
       const proposed = folderChanges(published, desiredTree(published, ours, scope), scope);
-      const stale = await staleFolders(options.workspaceRoot, sources, proposed, source);
+      const stale = await staleFolders(orderOf, sources, proposed, source);
       refused = options.force ? [] : stale;
       forced = options.force ? stale : [];
       const desired = desiredTree(published, ours, scope, new Set(refused.map((r) => r.path)));
@@ -207,12 +210,12 @@ async function publishedSources(remote: GitopsRemote, published: TreeSnapshot): 
 }
 
 /** Folders this run would change whose published render comes from a source this run's source does not descend from. */
-async function staleFolders(workspaceRoot: string, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<SourceRefusal[]> {
+async function staleFolders(orderOf: (published: string) => Promise<SourceOrder>, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<SourceRefusal[]> {
   const stale: SourceRefusal[] = [];
   for (const change of changes) {
     const published = sources.get(change.app)?.get(change.env);
     if (!published) continue;
-    const order = await sourceOrder(workspaceRoot, published, source);
+    const order = await orderOf(published);
     if (order === 'not-ancestor' || order === 'unknown-here') stale.push({ app: change.app, env: change.env, path: change.path, published, source, order });
   }
   return stale;
