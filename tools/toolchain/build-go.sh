@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Builds pinned Go programs into .tools/bin from a module of tools/toolchain/go/<module>/ (go.mod + go.sum pin the
-# versions and checksums; `binaries` says what to build). Idempotent: a stamp of go.mod, go.sum, `binaries` and the
-# Go toolchain skips the build when nothing changed, so a second run takes well under a second.
-#   build-go.sh <module> [binary...]     (default: every binary the module lists)
+# versions and checksums; `binaries` says what to build), or from mayday's own Go module at a path of the repository
+# (libs/render/engine). Idempotent: a stamp of go.mod, go.sum, `binaries`, the module's own .go files and the Go
+# toolchain skips the build when nothing changed, so a second run takes well under a second.
+#   build-go.sh <module|path> [binary...]     (default: every binary the module lists)
 # Cold builds are CPU-heavy: builds of different modules take turns (a lock), never run at once.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 module="${1:?usage: build-go.sh <module> [binary...]}"
 shift
-dir="$root/tools/toolchain/go/$module"
-[ -f "$dir/go.mod" ] || { echo "build-go: no module tools/toolchain/go/$module (go.mod missing)" >&2; exit 2; }
+case "$module" in
+  */*) dir="$root/$module" ;;
+  *) dir="$root/tools/toolchain/go/$module" ;;
+esac
+[ -f "$dir/go.mod" ] || { echo "build-go: no module at ${dir#"$root"/} (go.mod missing)" >&2; exit 2; }
 command -v go >/dev/null || { echo "build-go: Go is required to build $module: install Go 1.26+ (https://go.dev/dl/)" >&2; exit 1; }
 bin="$root/.tools/bin"
 stamps="$root/.tools/stamps"
@@ -30,7 +34,8 @@ done
 pinned_toolchain="$(sed -nE 's/^toolchain +(go[0-9.]+)$/\1/p' "$dir/go.mod")"
 [ -n "$pinned_toolchain" ] && export GOTOOLCHAIN="$pinned_toolchain"
 toolchain="$(cd "$dir" && go env GOVERSION)"
-sum="$(cat "$dir/go.mod" "$dir/go.sum" "$dir/binaries" | sha256sum | cut -c1-16)-$toolchain"
+mapfile -t sources < <(cd "$dir" && find . -name '*.go' | LC_ALL=C sort)
+sum="$(cd "$dir" && cat go.mod go.sum binaries "${sources[@]}" | sha256sum | cut -c1-16)-$toolchain"
 todo=()
 for entry in "${selected[@]}"; do
   name="${entry%% *}"

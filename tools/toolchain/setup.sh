@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes a fresh clone ready: a Node >= 22, the npm packages, and the pinned Helm.
+# Makes a fresh clone ready: a Node >= 22, the npm packages, the pinned Helm and the render engine.
 # Idempotent: the second run only checks stamps and versions (well under a second).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -59,12 +59,20 @@ elif command -v helm >/dev/null && [ "$(helm_series_of helm)" = "$HELM_SERIES" ]
   say "helm $(helm version --short) ($(command -v helm))"
 else
   command -v go >/dev/null || fail "Helm v$HELM_SERIES.x is not on PATH and Go is not installed to build it.
-  Install Helm v$HELM_VERSION (https://helm.sh/docs/intro/install/) or Go 1.24+, then run this again."
+  Install Helm v$HELM_VERSION (https://helm.sh/docs/intro/install/) or Go 1.26+, then run this again."
   say "building helm v$HELM_VERSION with go install into .tools/bin (minutes the first time, seconds after)"
   mkdir -p .tools/bin
   # The ldflag stamps the version as Helm's release builds do (a plain `go install` reports only "v4.3").
   GOBIN="$root/.tools/bin" GOFLAGS=-mod=mod go install \
     -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION" \
     "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+fi
+
+# 4. The render engine (libs/render/engine): Helm's own code in one long-lived process for render and lint.
+command -v go >/dev/null || fail "Go 1.26+ is required to build mayday's render engine (libs/render/engine): install it (https://go.dev/dl/)."
+if $quiet; then
+  bash tools/toolchain/build-go.sh libs/render/engine >/dev/null
+else
+  bash tools/toolchain/build-go.sh libs/render/engine | sed "s/^build-go: /$(printf '\033[36msetup\033[0m') /"
 fi
 say "ready. Use the toolchain in your shell with: source tools/toolchain/env.sh"

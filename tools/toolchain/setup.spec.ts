@@ -1,7 +1,7 @@
 // tools/toolchain/setup.sh: on a fresh clone it installs exactly the lockfile and leaves the tree clean; on a
 // machine without Helm or Go it says what to install instead of failing obscurely.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -9,6 +9,8 @@ import { execa } from 'execa';
 import { REPO_ROOT } from '@mayday/testing';
 
 let root: string;
+/** Where `go` is: setup needs it to check (and build) the render engine. */
+const GO_BIN = goBinDir();
 const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
   execa('bash', ['tools/toolchain/setup.sh', ...args], {
     cwd: root,
@@ -20,7 +22,7 @@ const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mayday-setup-'));
-  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain'])
+  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain', 'libs/render/engine'])
     cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
   // npm packages count as installed (the stamp matches the copied lockfile); the private Node is reused;
   // the pinned Helm is deliberately absent
@@ -32,6 +34,11 @@ beforeAll(() => {
   writeFileSync(join(root, 'node_modules/.mayday-lock-stamp'), `${lockSum}\n`);
   mkdirSync(join(root, '.tools'));
   symlinkSync(join(REPO_ROOT, '.tools/node'), join(root, '.tools/node'));
+  // the render engine counts as built (its binary and stamp copied); Helm is not there
+  for (const dir of ['bin', 'stamps']) {
+    mkdirSync(join(root, '.tools', dir));
+    cpSync(join(REPO_ROOT, '.tools', dir, 'mayday-engine'), join(root, '.tools', dir, 'mayday-engine'));
+  }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -41,16 +48,23 @@ describe('setup.sh', () => {
     expect(result.exitCode).toBe(1);
     expect(result.all).toContain('npm packages up to date');
     expect(result.all).toMatch(/Helm v4\.3\.x is not on PATH and Go is not installed to build it/);
-    expect(result.all).toMatch(/Install Helm v4\.3\.1 .* or Go 1\.24\+/);
+    expect(result.all).toMatch(/Install Helm v4\.3\.1 .* or Go 1\.26\+/);
   });
 
   it('uses a Helm of the pinned series found on PATH', async () => {
     const bin = join(root, 'bin');
     mkdirSync(bin, { recursive: true });
     symlinkSync(join(REPO_ROOT, '.tools/bin/helm'), join(bin, 'helm'));
-    const result = await setup([], `${bin}:/usr/bin:/bin`);
+    const result = await setup([], `${bin}:${GO_BIN}:/usr/bin:/bin`);
     expect(result.exitCode).toBe(0);
     expect(result.all).toMatch(/helm v4\.3\.1 \(.*\/bin\/helm\)/);
+    expect(result.all).toContain('libs/render/engine up to date (mayday-engine)');
+  });
+
+  it('says Go is needed for the render engine when Helm is there but Go is not', async () => {
+    const result = await setup([], `${join(root, 'bin')}:/usr/bin:/bin`);
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toMatch(/Go 1\.26\+ is required to build mayday's render engine \(libs\/render\/engine\)/);
   });
 });
 
@@ -61,7 +75,8 @@ describe('setup.sh on a fresh clone', () => {
     await execa('git', ['clone', '--quiet', REPO_ROOT, clone]);
     // the private Node and the built tools are reused; npm packages are installed for real
     mkdirSync(join(clone, '.tools'));
-    for (const dir of ['node', 'bin']) symlinkSync(join(REPO_ROOT, '.tools', dir), join(clone, '.tools', dir));
+    for (const dir of ['node', 'bin', 'stamps'])
+      symlinkSync(join(REPO_ROOT, '.tools', dir), join(clone, '.tools', dir));
   }, 60_000);
   afterAll(() => rmSync(clone, { recursive: true, force: true }));
 
@@ -83,3 +98,9 @@ describe('setup.sh on a fresh clone', () => {
     expect(affected.stdout.trim()).toBe('');
   }, 180_000);
 });
+
+function goBinDir(): string {
+  const dir = (process.env.PATH ?? '').split(':').find((d) => d && existsSync(join(d, 'go')));
+  if (!dir) throw new Error('these tests need Go on PATH (setup builds the render engine with it)');
+  return dir;
+}

@@ -34,8 +34,13 @@ export function helmTemplateArgs(request: HelmTemplateRequest): string[] {
     '--kube-version',
     request.kubeVersion,
     ...request.valuesFiles.flatMap((file) => ['--values', file]),
-    ...Object.entries(request.setJson).flatMap(([key, value]) => ['--set-json', `${key}=${JSON.stringify(value)}`]),
+    ...setJsonValues(request.setJson).flatMap((value) => ['--set-json', value]),
   ];
+}
+
+/** `key=<json>` for each platform value, as `--set-json` takes them. */
+export function setJsonValues(setJson: Record<string, unknown>): string[] {
+  return Object.entries(setJson).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
 }
 
 /** A HelmTemplate backed by the real binary, run with an argument array (never a shell string). */

@@ -15,10 +15,12 @@ export const RENDER_INPUTS = [
   // mayday's own code that shapes the bytes in gitops/; its tests do not, so editing a test keeps the cache
   '{workspaceRoot}/libs/model/src/**/*.ts',
   '{workspaceRoot}/libs/render/src/**/*.ts',
+  // the render engine: its Go source and the Helm module it pins, and the built binary's own version line
+  '{workspaceRoot}/libs/render/engine/**/*',
   '{workspaceRoot}/libs/gitops/src/**/*.ts',
   '!{workspaceRoot}/libs/*/src/**/*.spec.ts',
   { externalDependencies: ['yaml'] },
-  { runtime: 'bash tools/toolchain/helm-version.sh' },
+  { runtime: 'bash tools/toolchain/engine-version.sh' },
 ];
 
 /** What `lint` reads besides the render inputs: the policies, the app's waivers and the vendored schemas. */

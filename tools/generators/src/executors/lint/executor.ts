@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
-import { helmTemplateWith, limitConcurrency, resolveHelm, type HelmTemplate } from '@mayday/render';
+import { resolveEngine, startEngine, type HelmTemplate } from '@mayday/render';
 import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
@@ -18,14 +18,20 @@ export default async function lintExecutor(
 ): Promise<{ success: boolean }> {
   return runReported(async () => {
     if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
-    const helmTemplate = helmTemplateWith(resolveHelm(context.root));
-    return lintProject(context.root, context.projectName, options, helmTemplate, (text) => process.stdout.write(text));
+    const engine = startEngine(resolveEngine(context.root));
+    try {
+      return await lintProject(context.root, context.projectName, options, engine.helmTemplate, (text) =>
+        process.stdout.write(text),
+      );
+    } finally {
+      await engine.close();
+    }
   });
 }
 
 /**
- * `nx affected -t lint` with many apps: one process lints them all (executors.json `preferBatch`), Helm at
- * Nx's parallelism. It also keeps `push` (which depends on lint) to one batch, so one run is one commit.
+ * `nx affected -t lint` with many apps: one process lints them all (executors.json `preferBatch`), one render
+ * engine at Nx's parallelism. It also keeps `push` (which depends on lint) to one batch, so one run is one commit.
  */
 export async function* lintBatchExecutor(
   taskGraph: TaskGraph,
@@ -33,13 +39,17 @@ export async function* lintBatchExecutor(
   _overrides: LintExecutorOptions,
   context: ExecutorContext,
 ): AsyncIterableIterator<BatchTaskResult> {
-  const helmSlots = batchParallelism(context);
-  const helmTemplate = limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(context.root)));
-  yield* streamTaskResults(Object.values(taskGraph.tasks), helmSlots, (task, output) =>
-    lintProject(context.root, task.target.project, inputs[task.id] ?? {}, helmTemplate, (text) =>
-      output.push(text.replace(/\n$/, '')),
-    ),
-  );
+  const parallel = batchParallelism(context);
+  const engine = startEngine(resolveEngine(context.root), { parallel });
+  try {
+    yield* streamTaskResults(Object.values(taskGraph.tasks), parallel * 2, (task, output) =>
+      lintProject(context.root, task.target.project, inputs[task.id] ?? {}, engine.helmTemplate, (text) =>
+        output.push(text.replace(/\n$/, '')),
+      ),
+    );
+  } finally {
+    await engine.close();
+  }
 }
 
 async function lintProject(

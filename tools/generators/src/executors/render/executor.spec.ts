@@ -1,6 +1,6 @@
 // The render executor on a real workspace with real Helm: the batch (many apps in one process)
 // must write exactly what the one-app executor writes, and fail only the app that is wrong.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -49,6 +49,33 @@ async function runBatch(apps: readonly string[]): Promise<Map<string, RenderTask
   for await (const { task, result } of renderBatchExecutor(taskGraphOf(apps), inputs, {}, contextFor()))
     results.set(task, result);
   return results;
+}
+
+/** The pid of this process's render engine once it has used `ms` of CPU, read from /proc. */
+function engineBusyFor(ms: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpuMs = (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 1/100 s
+      if (name === 'mayday-engine' && Number(fields[1]) === process.pid && cpuMs >= ms) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for the render engine to start`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 const removeGitops = () => rmSync(join(ws.root, 'gitops'), { recursive: true, force: true });
@@ -110,6 +137,39 @@ describe('render batch executor', () => {
       expect(ws.snapshot('gitops')).toEqual(before);
     } finally {
       writeFileSync(file, good);
+    }
+  });
+
+  it('fails every app and writes nothing when the render engine is killed mid-batch', async () => {
+    const many = [...APPS, ...Array.from({ length: 40 }, (_, i) => `svc-${i}`)];
+    for (const app of many.slice(APPS.length)) writeApp(app, valuesOf(app));
+    await runBatch(many);
+    const before = ws.snapshot('gitops');
+    for (const app of many) writeApp(app, valuesOf(app, 7070)); // a batch that finished would change every app
+    try {
+      const batch = runBatch(many);
+      // SIGKILL once the engine has done some of the renders (about 7 ms of CPU each), not all of them
+      const pid = await waitFor(() => engineBusyFor(150));
+      process.kill(pid, 'SIGKILL');
+      const results = await batch;
+      expect(results.size).toBe(many.length);
+      for (const result of results.values()) {
+        expect(result.success).toBe(false);
+        expect(result.terminalOutput).toMatch(/render engine \(pid \d+\) was killed by SIGKILL/);
+        expect(result.terminalOutput).toContain('nothing of this run was written');
+        expect(result.terminalOutput).not.toMatch(/\n\s+at /);
+      }
+      expect(ws.snapshot('gitops')).toEqual(before);
+    } finally {
+      for (const app of many.slice(APPS.length)) {
+        rmSync(join(ws.root, 'apps', app), { recursive: true });
+        for (const env of readdirSync(join(ws.root, 'gitops')))
+          rmSync(join(ws.root, 'gitops', env, app), { recursive: true, force: true });
+      }
+      writeApp('cart', valuesOf('cart'));
+      writeApp('shop', valuesOf('shop', 9090), { prd: 'replicas: 3\npdb:\n  enabled: true\n' });
+      writeApp('search', valuesOf('search'), { stg: 'replicas: 2\n' });
+      await runBatch(APPS);
     }
   });
 

@@ -2,7 +2,14 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 // only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
 import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
-import { helmTemplateWith, limitConcurrency, renderAppEnvs, resolveHelm, type HelmTemplate } from '@mayday/render';
+import {
+  renderAppEnvs,
+  resolveEngine,
+  runPool,
+  startEngine,
+  type RenderedEnv,
+  type RenderEngine,
+} from '@mayday/render';
 import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
@@ -18,7 +25,12 @@ export interface RenderExecutorOptions {
 interface RenderSession {
   root: string;
   environments: Environment[];
-  helmTemplate: HelmTemplate;
+  engine: RenderEngine;
+}
+
+function openSession(root: string, parallel?: number): RenderSession {
+  const environments = loadEnvironments(root);
+  return { root, environments, engine: startEngine(resolveEngine(root), { parallel }) };
 }
 
 /** `nx run <app>:render`: every env rendered in memory first, then swapped into gitops/ together. */
@@ -28,20 +40,22 @@ export default async function renderExecutor(
 ): Promise<{ success: boolean }> {
   return runReported(async () => {
     const app = requireProjectName(context);
-    const session: RenderSession = {
-      root: context.root,
-      environments: loadEnvironments(context.root),
-      helmTemplate: helmTemplateWith(resolveHelm(context.root)),
-    };
-    return renderProject(session, app, options, (line) => console.log(line));
+    const session = openSession(context.root);
+    try {
+      const rendered = await renderProject(session, app, options);
+      return publishProject(session, app, rendered, options, (line) => console.log(line));
+    } finally {
+      await session.engine.close();
+    }
   });
 }
 
 /**
  * `nx affected -t render` with many apps: Nx hands every render task to one process (executors.json
- * `preferBatch`), so Node, Nx and the libs load once instead of once per app. At most `parallel`
- * (nx.json, else the CPU count) Helm processes run at a time; each app still swaps its envs in
- * together and reports its own result, as the single-task executor does.
+ * `preferBatch`), so Node, Nx and the libs load once instead of once per app, and one render engine serves
+ * every render at Nx's parallelism (nx.json `parallel`, else the CPU count). Every app is rendered in memory
+ * first, then written: an engine that dies mid-batch fails the batch with nothing written. Each app still
+ * swaps its envs in together and reports its own result, as the single-task executor does.
  */
 export async function* renderBatchExecutor(
   taskGraph: TaskGraph,
@@ -49,37 +63,63 @@ export async function* renderBatchExecutor(
   _overrides: RenderExecutorOptions,
   context: ExecutorContext,
 ): AsyncIterableIterator<BatchTaskResult> {
-  const root = context.root;
-  const helmSlots = batchParallelism(context);
+  const parallel = batchParallelism(context);
+  const tasks = Object.values(taskGraph.tasks);
   let session: RenderSession | Error;
   try {
-    session = {
-      root,
-      environments: loadEnvironments(root),
-      helmTemplate: limitConcurrency(helmSlots, helmTemplateWith(resolveHelm(root))),
-    };
+    session = openSession(context.root, parallel);
   } catch (error) {
     session = error as Error; // a broken environments.yaml fails every task, each with the diagnostics
   }
-
-  yield* streamTaskResults(Object.values(taskGraph.tasks), helmSlots * 2, async (task, output) => {
-    if (session instanceof Error) throw session;
-    return renderProject(session, task.target.project, inputs[task.id] ?? {}, (line) => output.push(line));
-  });
+  const rendered = new Map<string, { trees: RenderedEnv[] } | { error: unknown }>();
+  try {
+    if (!(session instanceof Error)) {
+      const open = session;
+      // enough apps in flight that the engine never waits for Node's normalising of the previous ones
+      await runPool(tasks, parallel * 4, async (task) => {
+        try {
+          rendered.set(task.id, { trees: await renderProject(open, task.target.project, inputs[task.id] ?? {}) });
+        } catch (error) {
+          rendered.set(task.id, { error });
+        }
+      });
+      await open.engine.close();
+    }
+    yield* streamTaskResults(tasks, 1, async (task, output) => {
+      if (session instanceof Error) throw session;
+      const result = rendered.get(task.id)!;
+      if ('error' in result) throw result.error;
+      if (session.engine.failure) throw session.engine.failure;
+      return publishProject(session, task.target.project, result.trees, inputs[task.id] ?? {}, (line) =>
+        output.push(line),
+      );
+    });
+  } finally {
+    if (!(session instanceof Error)) await session.engine.close();
+  }
 }
 
-/** Renders one app (all its envs, or those in `options.env`), writes or checks gitops/, and reports each env. */
+/** Renders one app in memory: all its envs, or those in `options.env`. */
 async function renderProject(
   session: RenderSession,
   app: string,
   options: RenderExecutorOptions,
-  print: (line: string) => void,
-): Promise<boolean> {
-  const { root } = session;
+): Promise<RenderedEnv[]> {
   const envs = options.env?.length
     ? options.env.map((name) => findEnvironment(session.environments, name))
     : session.environments;
-  const rendered = await renderAppEnvs({ workspaceRoot: root, helmTemplate: session.helmTemplate }, app, envs);
+  return renderAppEnvs({ workspaceRoot: session.root, helmTemplate: session.engine.helmTemplate }, app, envs);
+}
+
+/** Writes (or with `--check` only compares) an app's rendered envs into gitops/, and reports each env. */
+function publishProject(
+  session: RenderSession,
+  app: string,
+  rendered: RenderedEnv[],
+  options: RenderExecutorOptions,
+  print: (line: string) => void,
+): boolean {
+  const { root } = session;
   if (options.check) {
     const changes = rendered.map((tree) => diffTree(root, app, tree));
     changes.forEach((change, i) => print(describe(change, rendered[i].files.length)));
