@@ -22,7 +22,7 @@ const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mayday-setup-'));
-  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain', 'libs/render/engine'])
+  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain', 'libs/render/engine', 'platform/crds'])
     cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
   // npm packages count as installed (the stamp matches the copied lockfile); the private Node is reused;
   // the pinned Helm is deliberately absent
@@ -39,6 +39,13 @@ beforeAll(() => {
     mkdirSync(join(root, '.tools', dir));
     cpSync(join(REPO_ROOT, '.tools', dir, 'mayday-engine'), join(root, '.tools', dir, 'mayday-engine'));
   }
+  // so do the live tests' servers and CRDs (linked, they are large; stamps keep their times)
+  for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'argocd']) {
+    symlinkSync(join(REPO_ROOT, '.tools/bin', name), join(root, '.tools/bin', name));
+    cpSync(join(REPO_ROOT, '.tools/stamps', name), join(root, '.tools/stamps', name), { preserveTimestamps: true });
+  }
+  symlinkSync(join(REPO_ROOT, '.tools/bin/git-verify-wrapper.sh'), join(root, '.tools/bin/git-verify-wrapper.sh'));
+  symlinkSync(join(REPO_ROOT, '.tools/crds'), join(root, '.tools/crds'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -73,9 +80,9 @@ describe('setup.sh on a fresh clone', () => {
   beforeAll(async () => {
     clone = mkdtempSync(join(tmpdir(), 'mayday-clone-'));
     await execa('git', ['clone', '--quiet', REPO_ROOT, clone]);
-    // the private Node and the built tools are reused; npm packages are installed for real
+    // the private Node, the built tools and the fetched CRDs are reused; npm packages are installed for real
     mkdirSync(join(clone, '.tools'));
-    for (const dir of ['node', 'bin', 'stamps'])
+    for (const dir of ['node', 'bin', 'stamps', 'crds'])
       symlinkSync(join(REPO_ROOT, '.tools', dir), join(clone, '.tools', dir));
   }, 60_000);
   afterAll(() => rmSync(clone, { recursive: true, force: true }));

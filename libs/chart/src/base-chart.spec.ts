@@ -466,6 +466,20 @@ describe('renderedAppProblems (the consistency walk itself)', () => {
       /PodDisruptionBudget/,
     ],
     [
+      'a workload declaring no PDB while one is emitted (admission would refuse it)',
+      (o: any[]) => delete o.find((x) => x.kind === 'Rollout').metadata.annotations['mayday.dev/pdb'],
+      /annotation mayday.dev\/pdb is undefined/,
+    ],
+    [
+      'a workload declaring an autoscaler that is not emitted',
+      (o: any[]) =>
+        o.splice(
+          o.findIndex((x) => x.kind === 'HorizontalPodAutoscaler'),
+          1,
+        ),
+      /annotation mayday.dev\/autoscaler is checkout, the emitted HPA is undefined/,
+    ],
+    [
       'a missing canary Service',
       (o: any[]) =>
         o.splice(

@@ -87,6 +87,19 @@ export function renderedAppProblems(objects: readonly RenderedObject[], namespac
   for (const pdb of byKind('PodDisruptionBudget')) {
     if (!selects(pdb.spec?.selector?.matchLabels)) say(pdb, 'spec.selector does not match the pod labels');
   }
+  // admission sees the workload alone: what it declares must be what the app really emits (platform/policies)
+  const declared = (key: string): unknown => workload.metadata.annotations?.[key];
+  if (declared('mayday.dev/autoscaler') !== (hpas.length === 1 ? hpas[0].metadata.name : undefined))
+    say(
+      workload,
+      `annotation mayday.dev/autoscaler is ${String(declared('mayday.dev/autoscaler'))}, the emitted HPA is ${hpas[0]?.metadata.name}`,
+    );
+  const pdbs = byKind('PodDisruptionBudget');
+  if (declared('mayday.dev/pdb') !== (pdbs.length === 1 ? pdbs[0].metadata.name : undefined))
+    say(
+      workload,
+      `annotation mayday.dev/pdb is ${String(declared('mayday.dev/pdb'))}, the emitted PodDisruptionBudget is ${pdbs[0]?.metadata.name}`,
+    );
   for (const policy of byKind('NetworkPolicy')) {
     if (!selects(policy.spec?.podSelector?.matchLabels)) say(policy, 'spec.podSelector does not match the pod labels');
     for (const rule of policy.spec?.ingress ?? []) {

@@ -15,12 +15,12 @@ const appSetOf = (list: readonly Environment[]) => buildArgoCdManifests(list, co
 
 interface App {
   metadata: { name: string; labels: Record<string, string>; finalizers: string[] };
-  spec: { project: string; source: { repoURL: string; targetRevision: string; path: string }; destination: { server: string; namespace: string }; syncPolicy: { managedNamespaceMetadata: { labels: Record<string, string> } } };
+  spec: { project: string; source: { repoURL: string; targetRevision: string; path: string }; destination: { name: string; namespace: string }; syncPolicy: { managedNamespaceMetadata: { labels: Record<string, string> } } };
 }
 const summary = (apps: ReturnType<typeof discoverApplications>) =>
   apps.map((a) => {
     const o = a.object as unknown as App;
-    return [o.metadata.name, o.spec.source.path, o.spec.destination.namespace, o.spec.destination.server, o.spec.project];
+    return [o.metadata.name, o.spec.source.path, o.spec.destination.namespace, o.spec.destination.name, o.spec.project];
   });
 
 describe('platform/argocd', () => {
@@ -35,7 +35,7 @@ describe('platform/argocd', () => {
     const projects = buildArgoCdManifests(envs, config).filter((m) => m.object.kind === 'AppProject' && m.fileName !== 'appproject-platform.yaml').map((m) => m.object as { metadata: { name: string }; spec: Record<string, unknown> });
     expect(projects.map((p) => p.metadata.name)).toEqual(['mayday-prd', 'mayday-stg']);
     const stg = projects.find((p) => p.metadata.name === 'mayday-stg')!;
-    expect(stg.spec.destinations).toEqual([{ server: 'https://stg.k8s.mayday.example', namespace: '*-stg' }]);
+    expect(stg.spec.destinations).toEqual([{ name: 'stg', namespace: '*-stg' }]);
     expect(stg.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace', name: '*-stg' }]);
     expect(stg.spec.sourceRepos).toEqual([config.repository]);
   });
@@ -57,9 +57,10 @@ describe('platform/argocd', () => {
     );
     const files = argoCdFiles(qa, config);
     expect([...files.keys()]).toContain('appproject-qa.yaml');
-    expect(parse(files.get('appproject-qa.yaml')!).spec.destinations).toEqual([{ server: 'https://qa.k8s.example', namespace: 'team-*-qa' }]);
+    expect(parse(files.get('appproject-qa.yaml')!).spec.destinations).toEqual([{ name: 'qa', namespace: 'team-*-qa' }]);
+    expect(parse(files.get('cluster-qa.yaml')!).stringData).toEqual({ name: 'qa', server: 'https://qa.k8s.example' });
     const apps = discoverApplications(appSetOf(qa), ['gitops/qa/shop/deployment-shop.yaml']);
-    expect(summary(apps)).toEqual([['shop-qa', 'gitops/qa/shop', 'team-shop-qa', 'https://qa.k8s.example', 'mayday-qa']]);
+    expect(summary(apps)).toEqual([['shop-qa', 'gitops/qa/shop', 'team-shop-qa', 'qa', 'mayday-qa']]);
   });
 
   it('repoURL and revision come from gitops.yaml', () => {
@@ -74,8 +75,8 @@ describe('ApplicationSet discovery over the real gitops tree', () => {
   it('turns every gitops/<env>/<app> folder into an Application <app>-<env> with the env cluster and namespace', () => {
     const apps = discoverApplications(appSetOf(envs), listRepositoryFiles(REPO, 'gitops').filter((f) => !f.startsWith('gitops/.staging/')));
     expect(summary(apps)).toEqual([
-      ['hello-prd', 'gitops/prd/hello', 'hello-prd', 'https://prd.k8s.mayday.example', 'mayday-prd'],
-      ['hello-stg', 'gitops/stg/hello', 'hello-stg', 'https://stg.k8s.mayday.example', 'mayday-stg'],
+      ['hello-prd', 'gitops/prd/hello', 'hello-prd', 'prd', 'mayday-prd'],
+      ['hello-stg', 'gitops/stg/hello', 'hello-stg', 'stg', 'mayday-stg'],
     ]);
     const hello = apps[1].object as unknown as App;
     expect(hello.metadata.labels).toMatchObject({ 'mayday.dev/app': 'hello', 'mayday.dev/env': 'stg' });
@@ -117,6 +118,24 @@ describe('ApplicationSet discovery over the real gitops tree', () => {
   });
 });
 
+describe('env clusters are declared to Argo CD', () => {
+  const manifests = buildArgoCdManifests(envs, config);
+
+  it('one cluster Secret per env cluster, with its name and server and no credential', () => {
+    const secrets = manifests.filter((m) => m.object.kind === 'Secret').map((m) => m.object as Record<string, any>);
+    expect(secrets.map((s) => [s.metadata.name, s.metadata.labels, s.stringData])).toEqual(
+      [...envs].sort((a, b) => a.cluster.name.localeCompare(b.cluster.name)).map((env) => [`mayday-cluster-${env.cluster.name}`, { 'argocd.argoproj.io/secret-type': 'cluster' }, { name: env.cluster.name, server: env.cluster.server }]),
+    );
+  });
+
+  it('two envs on one cluster share its declaration; one name with two servers is an error naming environments.yaml', () => {
+    const same = envs.map((env) => ({ ...env, cluster: { name: 'shared', server: 'https://k8s.example' } }));
+    expect(buildArgoCdManifests(same, config).filter((m) => m.object.kind === 'Secret').map((m) => m.fileName)).toEqual(['cluster-shared.yaml']);
+    const clash = envs.map((env) => ({ ...env, cluster: { name: 'shared', server: `https://${env.name}.example` } }));
+    expect(() => buildArgoCdManifests(clash, config)).toThrow(/platform\/environments.yaml.*name the cluster "shared" with different servers/);
+  });
+});
+
 describe('platform policies reach every cluster', () => {
   const manifests = buildArgoCdManifests(envs, config);
   const byName = (name: string) => manifests.find((m) => m.fileName === name)!.object as Record<string, any>;
@@ -125,7 +144,7 @@ describe('platform policies reach every cluster', () => {
     for (const env of envs) {
       const app = byName(`application-policies-${env.name}.yaml`);
       expect(app.spec.source).toMatchObject({ path: 'platform/policies', targetRevision: 'main', directory: { recurse: false } });
-      expect(app.spec.destination).toEqual({ server: env.cluster.server });
+      expect(app.spec.destination).toEqual({ name: env.cluster.name });
     }
     expect(existsSync(join(REPO, 'platform/policies/tests'))).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { Application, AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { stringify } from 'yaml';
-import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, namespaceLabels, type Environment } from '@mayday/model';
+import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, MaydayError, namespaceLabels, type Environment } from '@mayday/model';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 
 export const ARGOCD_DIR = 'platform/argocd';
@@ -17,7 +17,8 @@ export interface EnvGeneratorValues {
   env: string;
   policyProfile: string;
   project: string;
-  server: string;
+  /** The env's cluster by name: its cluster Secret (clusterSecret) says where it is and how to reach it. */
+  cluster: string;
   /** The env's namespace rule with {env} filled in; the template puts the app name in place of {app}. */
   namespaceRule: string;
 }
@@ -30,13 +31,19 @@ export const POLICIES_DIR = 'platform/policies';
  * One AppProject per env and one ApplicationSet with a git directory generator per env.
  * Projects are per env, not per team: the env decides the cluster, the namespace rule and the
  * policy profile, and a team's apps get their own namespaces anyway.
+ * Destinations name the env's cluster; one cluster Secret per cluster declares its name and server to Argo CD.
  */
 export function buildArgoCdManifests(envs: readonly Environment[], config: GitopsConfig): ArgoCdManifest[] {
+  for (const env of envs) {
+    const other = envs.find((e) => e.cluster.name === env.cluster.name && e.cluster.server !== env.cluster.server);
+    if (other) throw new MaydayError({ severity: 'error', file: ENVIRONMENTS_FILE, field: 'cluster', rule: 'environments', message: `envs ${env.name} and ${other.name} name the cluster "${env.cluster.name}" with different servers`, hint: 'one cluster name is one API server: give each cluster its own name' });
+  }
+  const clusters = [...new Map(envs.map((env) => [env.cluster.name, env.cluster])).values()].map((cluster) => ({ fileName: `cluster-${cluster.name}.yaml`, object: clusterSecret(cluster, config) }));
   const projects = envs.map((env) => ({ fileName: `appproject-${env.name}.yaml`, object: appProject(env, config) }));
   const appSet = { fileName: `applicationset-${config.argocd.applicationSet}.yaml`, object: applicationSet(envs, config) };
   const policies = envs.map((env) => ({ fileName: `application-policies-${env.name}.yaml`, object: policiesApplication(env, config) }));
   const platform = { fileName: 'appproject-platform.yaml', object: platformProject(envs, config) };
-  const manifests = [...projects, appSet, platform, ...policies].sort((a, b) => a.fileName.localeCompare(b.fileName));
+  const manifests = [...clusters, ...projects, appSet, platform, ...policies].sort((a, b) => a.fileName.localeCompare(b.fileName));
   for (const manifest of manifests) validateArgoCdObject(manifest.object);
   return manifests;
 }
@@ -50,7 +57,7 @@ function appProject(env: Environment, config: GitopsConfig): Record<string, unkn
       description: `mayday apps in ${env.name}${env.description ? `: ${env.description}` : ''}`,
       sourceRepos: [config.repository],
       // only the apps' own namespaces: the env's namespace rule with any app name
-      destinations: [{ server: env.cluster.server, namespace: namespaceGlob(env) }],
+      destinations: [{ name: env.cluster.name, namespace: namespaceGlob(env) }],
       // cluster-scoped kinds belong to the platform; the one exception is the app's own Namespace,
       // which CreateNamespace=true creates and Argo CD checks against this list (argo-cd#20233)
       clusterResourceWhitelist: [{ group: '', kind: 'Namespace', name: namespaceGlob(env) }],
@@ -98,7 +105,7 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
         spec: {
           project: '{{ .values.project }}',
           source: { repoURL: config.repository, targetRevision: config.branch, path: '{{ .path.path }}' },
-          destination: { server: '{{ .values.server }}', namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}' },
+          destination: { name: '{{ .values.cluster }}', namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}' },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
             syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true'],
@@ -125,7 +132,7 @@ function platformProject(envs: readonly Environment[], config: GitopsConfig): Re
     spec: {
       description: `mayday platform: ${POLICIES_DIR} enforced at admission in every env`,
       sourceRepos: [config.repository],
-      destinations: envs.map((env) => ({ server: env.cluster.server, namespace: '*' })),
+      destinations: [...new Set(envs.map((env) => env.cluster.name))].map((name) => ({ name, namespace: '*' })),
       clusterResourceWhitelist: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind })),
       namespaceResourceWhitelist: [],
     },
@@ -145,14 +152,33 @@ function policiesApplication(env: Environment, config: GitopsConfig): Record<str
     spec: {
       project: PLATFORM_PROJECT,
       source: { repoURL: config.repository, targetRevision: config.argocd.platformRevision, path: POLICIES_DIR, directory: { recurse: false } },
-      destination: { server: env.cluster.server },
+      destination: { name: env.cluster.name },
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     },
   };
 }
 
 export function generatorValues(env: Environment): EnvGeneratorValues {
-  return { env: env.name, policyProfile: env.policyProfile, project: projectName(env.name), server: env.cluster.server, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
+  return { env: env.name, policyProfile: env.policyProfile, project: projectName(env.name), cluster: env.cluster.name, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
+}
+
+export const CLUSTER_SECRET_LABEL = 'argocd.argoproj.io/secret-type';
+export const clusterSecretName = (cluster: string): string => `mayday-cluster-${cluster}`;
+
+/**
+ * Declares an env cluster to Argo CD: its name (what destinations use) and API server. It holds no credential:
+ * the `config` key (bearer token, TLS or exec provider, as Argo CD's declarative setup describes) is added in the
+ * cluster by the bootstrap or an ExternalSecret (creationPolicy: Merge), so applying this file again keeps it.
+ * A lab that runs every env in one cluster overlays the `server` of these Secrets (kustomize), not environments.yaml.
+ */
+function clusterSecret(cluster: Environment['cluster'], config: GitopsConfig): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: clusterSecretName(cluster.name), namespace: config.argocd.namespace, labels: { [CLUSTER_SECRET_LABEL]: 'cluster' } },
+    type: 'Opaque',
+    stringData: { name: cluster.name, server: cluster.server },
+  };
 }
 
 /** `{app}-{env}` → `*-stg`: Argo CD destinations accept globs. */
@@ -170,7 +196,10 @@ export function validateArgoCdObject(object: Record<string, unknown>): void {
       : object.kind === 'ApplicationSet'
         ? new ApplicationSet(object as ConstructorParameters<typeof ApplicationSet>[0])
         : undefined;
-  if (!model) throw new Error(`not an Argo CD object mayday generates: ${String(object.kind)}`);
+  if (!model) {
+    if (object.kind === 'Secret') return;
+    throw new Error(`not an Argo CD object mayday generates: ${String(object.kind)}`);
+  }
   model.validate();
 }
 

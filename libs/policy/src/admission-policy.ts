@@ -322,7 +322,8 @@ export interface PolicyFinding {
 export const ARGOCD_CONTROLLER = 'system:serviceaccount:argocd:argocd-application-controller';
 
 /** Evaluates every bound policy on one object, as the API server's ValidatingAdmissionPolicy plugin does. */
-export function evaluatePolicies(set: PolicySet, input: AdmissionInput): PolicyFinding[] {
+export function evaluatePolicies(set: PolicySet, request: AdmissionInput): PolicyFinding[] {
+  const input = { ...request, object: withApiServerDefaults(request.object) };
   const findings: PolicyFinding[] = [];
   for (const { binding } of set.bindings) {
     const compiled = set.policies.get(binding.spec.policyName)!;
@@ -397,6 +398,25 @@ export function evaluatePolicies(set: PolicySet, input: AdmissionInput): PolicyF
     }
   }
   return findings;
+}
+
+/** Kinds whose missing spec.replicas the API server sets to 1 before admission (apps/v1 defaulting). */
+const REPLICAS_DEFAULTED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+/**
+ * The object as admission sees it: the API server applies its defaults before validating admission, so a
+ * Deployment rendered without spec.replicas (an autoscaler runs it) is judged with replicas 1.
+ */
+export function withApiServerDefaults(object: Record<string, unknown>): Record<string, unknown> {
+  const spec = object.spec as Record<string, unknown> | undefined;
+  if (
+    object.apiVersion !== 'apps/v1' ||
+    !REPLICAS_DEFAULTED.has(String(object.kind)) ||
+    !spec ||
+    spec.replicas !== undefined
+  )
+    return object;
+  return { ...object, spec: { ...spec, replicas: 1 } };
 }
 
 function severityOf(actions: readonly string[]): Severity {

@@ -40,6 +40,12 @@ export interface PolicyCaseResult {
   expected: Record<string, string>;
   actual: Record<string, string>;
   messages: string[];
+  /** The request lint judged, so a real API server can be sent the same one. */
+  object: Record<string, unknown>;
+  /** Its namespace ('' when cluster-scoped) and that namespace's labels. */
+  namespace: string;
+  namespaceLabels?: Record<string, string>;
+  clusterObjects: Record<string, unknown>[];
 }
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -55,8 +61,11 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Runs tests/<file>.yaml against <file>.yaml alone, so each file proves its own policies. */
-export function runPolicyCases(workspaceRoot: string, policyFile: string): PolicyCaseResult[] {
+/**
+ * Runs tests/<file>.yaml against <file>.yaml alone, so each file proves its own policies; with `policies`, against
+ * that set instead (every policy, as lint and a cluster judge a request).
+ */
+export function runPolicyCases(workspaceRoot: string, policyFile: string, policies?: PolicySet): PolicyCaseResult[] {
   const casesFile = `${POLICIES_DIR}/tests/${policyFile}`;
   if (!existsSync(join(workspaceRoot, casesFile))) {
     throw new MaydayError({
@@ -67,12 +76,13 @@ export function runPolicyCases(workspaceRoot: string, policyFile: string): Polic
       hint: `add ${casesFile} with a passing and a failing case per policy`,
     });
   }
-  const set: PolicySet = { policies: new Map(), bindings: [], documents: [] };
-  loadPolicyText(
-    set,
-    `${POLICIES_DIR}/${policyFile}`,
-    readFileSync(join(workspaceRoot, POLICIES_DIR, policyFile), 'utf8'),
-  );
+  const set: PolicySet = policies ?? { policies: new Map(), bindings: [], documents: [] };
+  if (!policies)
+    loadPolicyText(
+      set,
+      `${POLICIES_DIR}/${policyFile}`,
+      readFileSync(join(workspaceRoot, POLICIES_DIR, policyFile), 'utf8'),
+    );
   const parsed = policyCasesFileSchema.parse(parse(readFileSync(join(workspaceRoot, casesFile), 'utf8')));
   return parsed.cases.map((c) => {
     const object = (c.object ?? mergePatch(parsed.base, c.patch ?? {})) as Record<string, unknown>;
@@ -80,7 +90,7 @@ export function runPolicyCases(workspaceRoot: string, policyFile: string): Polic
     const appNamespace = `${CASE_APP}-${env}`;
     const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
     const namespace = clusterScoped ? '' : ((object.metadata as { namespace?: string }).namespace ?? appNamespace);
-    const labels =
+    const labels: Record<string, string> =
       namespace === appNamespace
         ? {
             'kubernetes.io/metadata.name': namespace,
@@ -89,13 +99,17 @@ export function runPolicyCases(workspaceRoot: string, policyFile: string): Polic
             'mayday.dev/policy-profile': c.profile,
           }
         : { 'kubernetes.io/metadata.name': namespace };
+    const clusterObjects = c.clusterObjects.map((o) => ({
+      ...o,
+      metadata: { namespace: appNamespace, ...o.metadata },
+    }));
     const findings = evaluatePolicies(set, {
       object,
       namespace,
       namespaceObject: clusterScoped
         ? undefined
         : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
-      clusterObjects: c.clusterObjects.map((o) => ({ ...o, metadata: { namespace: appNamespace, ...o.metadata } })),
+      clusterObjects,
     });
     const actual: Record<string, string> = {};
     for (const f of findings)
@@ -107,6 +121,10 @@ export function runPolicyCases(workspaceRoot: string, policyFile: string): Polic
       expected: c.expect,
       actual,
       messages: findings.map((f) => `${f.policy}: ${f.message}`),
+      object,
+      namespace,
+      namespaceLabels: clusterScoped ? undefined : labels,
+      clusterObjects,
     };
   });
 }

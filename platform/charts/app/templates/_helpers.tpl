@@ -84,6 +84,20 @@ labels:
 {{- end }}
 {{- end -}}
 
+{{/*
+What the workload declares to the platform's admission policies, which see one object at a time: the
+HorizontalPodAutoscaler that sets its replicas (spec.replicas is left out, and the API server defaults it to 1)
+and the PodDisruptionBudget that protects its pods.
+*/}}
+{{- define "app.workloadAnnotations" -}}
+{{- if .Values.autoscaling.enabled }}
+mayday.dev/autoscaler: {{ include "app.name" . }}
+{{- end }}
+{{- if .Values.pdb.enabled }}
+mayday.dev/pdb: {{ include "app.name" . }}
+{{- end }}
+{{- end -}}
+
 {{/* Name of the Secret an app secret entry produces. */}}
 {{- define "app.secretName" -}}
 {{- printf "%s-%s" (include "app.name" .root) .secret.name -}}

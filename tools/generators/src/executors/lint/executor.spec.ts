@@ -156,7 +156,7 @@ describe('nx run <app>:lint', () => {
         /gitops\/prd\/shop\/deployment-shop\.yaml:\d+: error mayday-replicas: spec\.replicas: Deployment shop: runs 1 replica\(s\)/,
       );
       expect(out).toMatch(/from apps\/shop\/values-prd\.yaml:1 \(replicas\)/);
-      expect(out).toMatch(/error mayday-pdb: Deployment shop: no PodDisruptionBudget found/);
+      expect(out).toMatch(/error mayday-pdb: metadata.annotations: Deployment shop names no PodDisruptionBudget/);
       expect(out).not.toMatch(/gitops\/stg\/shop\/.*mayday-replicas/);
     } finally {
       restoreApps();

@@ -38,6 +38,8 @@ describe('mayday:argocd sync generator', () => {
       'appproject-platform.yaml',
       'appproject-prd.yaml',
       'appproject-stg.yaml',
+      'cluster-prd.yaml',
+      'cluster-stg.yaml',
       'kustomization.yaml',
     ]);
     expect(await argoCdSyncGenerator(tree)).toBeUndefined();
@@ -53,6 +55,7 @@ describe('mayday:argocd sync generator', () => {
       'platform/argocd/applicationset-mayday.yaml',
       'platform/argocd/appproject-platform.yaml',
       'platform/argocd/appproject-qa.yaml',
+      'platform/argocd/cluster-qa.yaml',
       'platform/argocd/kustomization.yaml',
     ]);
     expect(tree.read('platform/argocd/applicationset-mayday.yaml', 'utf8')).toContain('path: gitops/qa/*');
