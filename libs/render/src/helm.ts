@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { MaydayError } from '@mayday/model';
 
 /** Arguments of one `helm template` call; every path is absolute. */
@@ -46,6 +45,7 @@ export function setJsonValues(setJson: Record<string, unknown>): string[] {
 /** A HelmTemplate backed by the real binary, run with an argument array (never a shell string). */
 export function helmTemplateWith(helmBinary: string): HelmTemplate {
   return async (request) => {
+    const { execa } = await import('execa'); // loaded only where the helm binary runs: render and lint use the engine
     const result = await execa(helmBinary, helmTemplateArgs(request), { reject: false, stripFinalNewline: false });
     if (result.failed && result.exitCode === undefined) {
       throw new MaydayError({
@@ -69,6 +69,7 @@ export class HelmError extends Error {
 }
 
 export async function helmVersion(helmBinary: string): Promise<string> {
+  const { execa } = await import('execa');
   const { stdout } = await execa(helmBinary, ['version', '--short']);
   return stdout.trim();
 }

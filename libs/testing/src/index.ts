@@ -1,1 +1,2 @@
 export * from './temp-workspace.ts';
+export * from './remote-cache.ts';
