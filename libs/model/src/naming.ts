@@ -35,6 +35,8 @@ export function parseImage(image: string): ImageRef | { error: string } {
   const hasTag = colon > slash;
   const repository = hasTag ? nameAndTag.slice(0, colon) : nameAndTag;
   const tag = hasTag ? nameAndTag.slice(colon + 1) : undefined;
+  if (!REPOSITORY.test(repository) && REPOSITORY.test(repository.toLowerCase()))
+    return { error: `"${image}": an image repository must be lowercase ("${repository.toLowerCase()}")` };
   if (!REPOSITORY.test(repository)) return { error: `"${image}" is not a valid image repository (${example})` };
   if (digest !== undefined && !DIGEST.test(digest))
     return { error: `"${image}" has an invalid digest: expected sha256:<64 hex characters>` };

@@ -6,3 +6,4 @@ export * from './resource-scope.ts';
 export * from './strict-schema.ts';
 export * from './values-rules.ts';
 export * from './waivers.ts';
+export * from './image-admission.ts';

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { platformValues, renderApp, appValuesFiles, type RenderContext } from '@mayday/render';
 import {
-  namespaceLabels,
   CHART_VALUES_FILE,
   dotted,
   ENVIRONMENTS_FILE,
@@ -18,6 +17,7 @@ import {
   type YamlFile,
 } from '@mayday/model';
 import { evaluatePolicies, loadPolicies, type PolicySet } from './admission-policy.ts';
+import { appNamespaceLabels, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
 import { manifestSchemas } from './manifest-schema.ts';
 import { isClusterScoped } from './resource-scope.ts';
 import { valuesRuleDiagnostics } from './values-rules.ts';
@@ -61,13 +61,7 @@ export interface LintContext extends RenderContext {
   policies?: PolicySet;
 }
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const VALUES_FIELDS_ANNOTATION = 'mayday.dev/values-fields';
-
-/** The labels the platform puts on an app namespace; bindings select profiles by them. */
-export function appNamespaceLabels(app: string, env: Environment): Record<string, string> {
-  return { 'kubernetes.io/metadata.name': namespaceFor(env, app), ...namespaceLabels(app, env) };
-}
+export { appNamespaceLabels, MANAGED_BY_LABEL, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
 
 /**
  * Lints one app in the given envs, in memory: values (syntax, chart schema, mayday rules), then the

@@ -8,7 +8,7 @@ import { appTargets, type MaydayPluginOptions } from './targets.ts';
 export type { MaydayPluginOptions } from './targets.ts';
 
 /** Projects made of platform/ folders; apps depend on the ones that change what they render or lint. */
-const PLATFORM_PROJECTS: Record<string, { root: string; appsDependOnIt: boolean }> = {
+export const PLATFORM_PROJECTS: Record<string, { root: string; appsDependOnIt: boolean }> = {
   platform: { root: 'platform', appsDependOnIt: true },
   'base-chart': { root: 'platform/charts/app', appsDependOnIt: true },
   'platform-policies': { root: 'platform/policies', appsDependOnIt: true },

@@ -173,6 +173,34 @@ describe('render batch executor', () => {
     }
   });
 
+  it('--check on a stale tree fails with ✖ for the stale env and ✔ only for an env that is up to date, writing nothing', async () => {
+    await runBatch(APPS);
+    writeApp('search', valuesOf('search', 8082), { stg: 'replicas: 2\n' });
+    const before = ws.snapshot('gitops');
+    try {
+      const results = new Map<string, RenderTaskResult['result']>();
+      const tasks = taskGraphOf(['search']);
+      for await (const { task, result } of renderBatchExecutor(
+        tasks,
+        { 'search:render': { check: true } },
+        {},
+        contextFor(),
+      ))
+        results.set(task, result);
+      const { success, terminalOutput } = results.get('search:render')!;
+      expect(success).toBe(false);
+      const lines = terminalOutput.split('\n');
+      expect(lines.filter((l) => l.includes('gitops/stg/search') && !l.includes('error'))).toEqual([
+        expect.stringMatching(/^ {2}✖ stg {2}gitops\/stg\/search .*out of date: \d+ changed$/),
+      ]);
+      expect(lines.filter((l) => l.includes('✔'))).toEqual([]);
+      expect(terminalOutput).toMatch(/gitops\/stg\/search: error render-check: is out of date/);
+      expect(ws.snapshot('gitops')).toEqual(before);
+    } finally {
+      writeApp('search', valuesOf('search'), { stg: 'replicas: 2\n' });
+    }
+  });
+
   it('runs as many Helm processes as nx.json parallel allows, else one per CPU', () => {
     expect(batchParallelism({ nxJsonConfiguration: { parallel: 3 } })).toBe(3);
     expect(batchParallelism({ nxJsonConfiguration: {} })).toBe(availableParallelism());

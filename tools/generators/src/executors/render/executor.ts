@@ -122,7 +122,7 @@ function publishProject(
   const { root } = session;
   if (options.check) {
     const changes = rendered.map((tree) => diffTree(root, app, tree));
-    changes.forEach((change, i) => print(describe(change, rendered[i].files.length)));
+    changes.forEach((change, i) => print(describeCheck(change, rendered[i].files.length)));
     const stale = changes.filter((c) => c.status !== 'unchanged');
     if (stale.length) {
       throw new MaydayError(
@@ -148,16 +148,26 @@ function describe(change: TreeChange, resources: number): string {
       ? pc.dim('unchanged')
       : change.status === 'created'
         ? pc.green('created')
-        : pc.yellow(
-            `updated: ${[
-              change.added.length && `${change.added.length} added`,
-              change.changed.length && `${change.changed.length} changed`,
-              change.removed.length && `${change.removed.length} removed`,
-            ]
-              .filter(Boolean)
-              .join(', ')}`,
-          );
+        : pc.yellow(`updated: ${counts(change)}`);
   return `  ${pc.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${detail}`;
+}
+
+/** --check writes nothing: a stale env is a failure (✖, what would change), never a ✔. */
+function describeCheck(change: TreeChange, resources: number): string {
+  if (change.status === 'unchanged')
+    return `  ${pc.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${pc.dim('up to date')}`;
+  const detail = change.status === 'created' ? 'missing' : `out of date: ${counts(change)}`;
+  return `  ${pc.red('✖')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${pc.red(detail)}`;
+}
+
+function counts(change: TreeChange): string {
+  return [
+    change.added.length && `${change.added.length} added`,
+    change.changed.length && `${change.changed.length} changed`,
+    change.removed.length && `${change.removed.length} removed`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 export function requireProjectName(context: ExecutorContext): string {

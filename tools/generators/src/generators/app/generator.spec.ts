@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import type { Tree } from '@nx/devkit';
+import { logger, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import {
   componentEntityV1alpha1Validator,
@@ -81,6 +81,14 @@ describe('mayday:app generator', () => {
     });
   });
 
+  it('writes a catalog entry whose comment names only folders the workspace has', async () => {
+    await appGenerator(tree, shop);
+    const comment = tree.read('apps/shop/catalog-info.yaml', 'utf8')!.split('\n')[0];
+    expect(comment).toMatch(/^# Backstage catalog entry for shop/);
+    for (const path of comment.match(/\bplatform\/[\w./-]+/g) ?? [])
+      expect([path, existsSync(join(REPO, path))]).toEqual([path, true]);
+  });
+
   it("writes a catalog entry that Backstage's own validators accept", async () => {
     await appGenerator(tree, shop);
     const entity = yamlOf('apps/shop/catalog-info.yaml');
@@ -119,5 +127,57 @@ describe('mayday:app generator', () => {
     await expect(appGenerator(tree, { ...shop, team: 'other' })).rejects.toThrow(
       'app "shop" already exists at apps/shop/',
     );
+  });
+
+  it.each(['platform', 'base-chart', 'platform-policies', 'mayday'])(
+    'refuses %s, the name of an Nx project already, before writing',
+    async (name) => {
+      tree.write('tools/generators/package.json', JSON.stringify({ name: 'mayday' }));
+      await expect(appGenerator(tree, { ...shop, name })).rejects.toThrow(
+        `app name "${name}" is taken by an Nx project of this workspace or one mayday reserves for platform/`,
+      );
+      expect(appFiles()).toEqual([]);
+    },
+  );
+
+  it('applies the image rules of platform/policies at creation: a non-semver tag is refused for prd, naming the env and the policy', async () => {
+    for (const file of readdirSync(join(REPO, 'platform/policies')).filter((f) => f.endsWith('.yaml')))
+      tree.write(`platform/policies/${file}`, readFileSync(join(REPO, 'platform/policies', file), 'utf8'));
+    await expect(appGenerator(tree, { ...shop, image: 'nginx:1.27' })).rejects.toThrow(
+      /--image nginx:1\.27 would be refused by lint and at admission in\n {2}prd \(strict\): production images must be pinned by digest or a semver tag .*policy mayday-image-pinned in platform\/policies\/image\.yaml/,
+    );
+    expect(appFiles()).toEqual([]);
+    await appGenerator(tree, { ...shop, image: 'nginx:1.27.3' });
+    expect(yamlOf('apps/shop/values.yaml').image).toEqual({ repository: 'nginx', tag: '1.27.3' });
+  });
+
+  it.each<[string, Partial<AppGeneratorSchema>, RegExp]>([
+    ['an empty image as missing', { image: '' }, /^--image is required: a container image with a pinned tag or digest/],
+    [
+      'an uppercase repository as uppercase',
+      { image: 'ghcr.io/Acme/shop:1.0.0' },
+      /an image repository must be lowercase \("ghcr\.io\/acme\/shop"\)/,
+    ],
+  ])('names %s', async (_, override, message) => {
+    await expect(appGenerator(tree, { ...shop, ...override })).rejects.toThrow(message);
+  });
+
+  it('warns that a port below 1024 needs unprivileged ports from the runtime, and prints the next steps after CREATE', async () => {
+    const said: string[] = [];
+    const { warn, info } = logger;
+    logger.warn = (m: unknown) => void said.push(`warn ${String(m)}`);
+    logger.info = (m: unknown) => void said.push(`info ${String(m)}`);
+    try {
+      const callback = await appGenerator(tree, { ...shop, port: 80 });
+      expect(said.join('\n')).toMatch(
+        /warn --port 80 is below 1024: .*non-root with every capability dropped.*ip_unprivileged_port_start=0/,
+      );
+      await callback();
+      expect(said.join('\n')).toMatch(
+        /info \nNext steps for shop:\n {2}nx run shop:render .*\n {2}nx run shop:lint .*\n {2}git add apps\/shop gitops .*\n {2}nx run shop:push/,
+      );
+    } finally {
+      Object.assign(logger, { warn, info });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { generateFiles, type Tree } from '@nx/devkit';
+import { generateFiles, globAsync, logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { stringify } from 'yaml';
 import {
   APPS_DIR,
@@ -21,6 +21,8 @@ import {
   type Environment,
   type ImageRef,
 } from '@mayday/model';
+import { imageAdmission, loadPolicyText, POLICIES_DIR, type PolicySet } from '@mayday/policy/image-admission';
+import { PLATFORM_PROJECTS } from '../../plugin/create-nodes.ts';
 
 /** What `nx g mayday:app` accepts (see schema.json for the prompts). */
 export interface AppGeneratorSchema {
@@ -42,11 +44,68 @@ interface NormalizedOptions {
 }
 
 /** `nx g mayday:app <name> --team --port --image`: refuses bad input before writing anything. */
-export default async function appGenerator(tree: Tree, raw: AppGeneratorSchema): Promise<void> {
+export default async function appGenerator(tree: Tree, raw: AppGeneratorSchema): Promise<GeneratorCallback> {
   const options = normalizeOptions(tree, raw);
+  await refuseExistingProject(tree, options.name);
+  checkImageAgainstPolicies(tree, options);
   addAppFiles(tree, options);
   addEnvValuesFiles(tree, options);
   checkValuesAgainstChartSchema(tree, options);
+  return () => logger.info(nextSteps(options));
+}
+
+/** What to do after CREATE, printed once the files are written. */
+export function nextSteps(options: Pick<NormalizedOptions, 'name' | 'envs'>): string {
+  const app = options.name;
+  return [
+    '',
+    `Next steps for ${app}:`,
+    `  nx run ${app}:render     # real Helm → ${options.envs.map((env) => `gitops/${env.name}/${app}/`).join(', ')}`,
+    `  nx run ${app}:lint       # strict schemas and platform/policies, per env`,
+    `  git add apps/${app} gitops && git commit -m "${app}: new app"`,
+    `  nx run ${app}:push       # publish to the GitOps branch of platform/gitops.yaml (after the commit)`,
+  ].join('\n');
+}
+
+/** Nx needs project names to be unique: an app named like a platform folder or a package breaks every nx command. */
+async function refuseExistingProject(tree: Tree, name: string): Promise<void> {
+  const taken = new Set(Object.keys(PLATFORM_PROJECTS));
+  for (const file of await globAsync(tree, ['*/**/package.json', '**/project.json'])) {
+    if (file.includes('node_modules/') || file.startsWith(`${APPS_DIR}/`)) continue;
+    const projectName = (JSON.parse(tree.read(file, 'utf8') ?? '{}') as { name?: unknown }).name;
+    if (typeof projectName === 'string') taken.add(projectName);
+  }
+  if (taken.has(name))
+    fail(
+      `app name "${name}" is taken by an Nx project of this workspace or one mayday reserves for platform/ (${[...taken]
+        .filter((n) => !n.includes('/'))
+        .sort()
+        .join(', ')}): choose another name`,
+    );
+}
+
+/** The image rules of platform/policies, evaluated now as lint and admission will: one rule, one place. */
+function checkImageAgainstPolicies(tree: Tree, options: NormalizedOptions): void {
+  if (!tree.exists(POLICIES_DIR)) return;
+  const policies: PolicySet = { policies: new Map(), bindings: [], documents: [] };
+  for (const file of tree
+    .children(POLICIES_DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort())
+    loadPolicyText(policies, `${POLICIES_DIR}/${file}`, tree.read(`${POLICIES_DIR}/${file}`, 'utf8') ?? '');
+  policies.bindings = policies.bindings.filter((b) => policies.policies.has(b.binding.spec.policyName));
+  const denied: string[] = [];
+  for (const env of options.envs) {
+    for (const finding of imageAdmission(policies, options.name, env, options.imageText)) {
+      const line = `${env.name} (${env.policyProfile}): ${finding.message} (policy ${finding.policy} in ${finding.policyFile})`;
+      if (finding.severity === 'error') denied.push(line);
+      else logger.warn(`--image ${options.imageText}: lint and admission will warn in ${line}`);
+    }
+  }
+  if (denied.length)
+    fail(
+      `--image ${options.imageText} would be refused by lint and at admission in\n  ${denied.join('\n  ')}\nuse a semver tag or a digest, e.g. ghcr.io/acme/shop:1.4.2`,
+    );
 }
 
 export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): NormalizedOptions {
@@ -73,7 +132,14 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
   if (!DNS1123_LABEL.test(team) || team.length > 63)
     fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
   if (!isPort(port)) fail(`--port ${raw.port} must be a whole number from 1 to 65535`);
-  const image = parseImage(String(raw.image ?? '').trim());
+  if (port < 1024)
+    logger.warn(
+      `--port ${port} is below 1024: the container runs as non-root with every capability dropped, so it can listen there only where the runtime sets net.ipv4.ip_unprivileged_port_start=0 (containerd 2 and Docker do); 8080 works everywhere`,
+    );
+  const imageText = String(raw.image ?? '').trim();
+  if (!imageText)
+    fail('--image is required: a container image with a pinned tag or digest, e.g. ghcr.io/acme/shop:1.4.2');
+  const image = parseImage(imageText);
   if ('error' in image) fail(`--image: ${image.error}`);
   return {
     name,
