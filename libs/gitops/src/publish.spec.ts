@@ -178,4 +178,37 @@ describe('publishGitops refuses', () => {
       remote.cleanup();
     }
   });
+
+  it('uncommitted files of the apps being published, naming each one; --allow-dirty publishes them and says so in the commit', async () => {
+    const remote = await bareRepository();
+    const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } }, other: { stg: { 'deployment-other.yaml': deployment('other', 1) } } });
+    try {
+      await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url) });
+      ws.write('gitops/stg/hello/deployment-hello.yaml', deployment('hello', 2));
+      ws.write('gitops/stg/hello/service-hello.yaml', service('hello'));
+      ws.write('apps/hello/values-stg.yaml', 'replicas: 2\n');
+      ws.write('gitops/stg/other/deployment-other.yaml', deployment('other', 7));
+      const error = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url) }).then(
+        () => undefined,
+        (e: unknown) => e as MaydayError,
+      );
+      expect(error?.diagnostics.map((d) => [d.file, d.rule])).toEqual([
+        ['apps/hello/values-stg.yaml', 'gitops-uncommitted'],
+        ['gitops/stg/hello/deployment-hello.yaml', 'gitops-uncommitted'],
+        ['gitops/stg/hello/service-hello.yaml', 'gitops-uncommitted'],
+      ]);
+      expect(error?.diagnostics[0].message).toMatch(/is not committed, so publishing it under Source-Commit [0-9a-f]{7} would name a commit that does not contain it/);
+      expect(error?.diagnostics[0].hint).toContain('--allow-dirty');
+      expect(await git(remote.dir, ['rev-list', '--count', 'gitops'])).toBe('1');
+
+      const forced = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config: testConfig(remote.url), allowDirty: true });
+      expect(forced.status).toBe('published');
+      expect(await git(remote.dir, ['log', '-1', '--format=%(trailers:key=Uncommitted,valueonly)', 'gitops'])).toBe(
+        'apps/hello/values-stg.yaml\ngitops/stg/hello/deployment-hello.yaml\ngitops/stg/hello/service-hello.yaml\n',
+      );
+    } finally {
+      ws.cleanup();
+      remote.cleanup();
+    }
+  });
 });

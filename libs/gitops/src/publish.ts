@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/model';
+import { appDir, appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/model';
 import { GITOPS_CONFIG_FILE } from './gitops-config.ts';
 import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
 import { parseSources, serializeSources, sourceOrder, SOURCES_FILE, type PublishedSources, type SourceOrder } from './provenance.ts';
@@ -16,6 +16,8 @@ export interface PublishOptions extends RemoteOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Replace app/envs even where the branch holds a render of a source this run does not descend from (a rollback); logged in the commit. */
   force?: boolean;
+  /** Publish even when the apps' files differ from the source commit (a human trying something); logged in the commit. */
+  allowDirty?: boolean;
   /** Runs after this run's commit is built and before it is pushed (tests use it to stage a race). */
   beforePush?: (attempt: number) => Promise<void>;
 }
@@ -78,6 +80,8 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     const source = options.sourceCommit ?? (await headOf(options.workspaceRoot)) ?? 'unknown';
     const ours = await hashWorkspaceFolders(remote, options.workspaceRoot, options.apps);
     refuseUnrendered(options.workspaceRoot, options.apps, ours);
+    const dirty = await uncommittedFiles(options.workspaceRoot, options.apps);
+    if (dirty.length > 0 && !options.allowDirty) throw dirtyError(dirty, source);
     const sourceHistory: { deleted?: Set<string> } = {};
     let first: TreeSnapshot | undefined;
     // the same two commits always relate the same way: one git process per pair, not per attempt
@@ -105,7 +109,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
         return { status: 'unchanged', commit: tip, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned: [], refused, forced };
       }
       desired.set(SOURCES_FILE, { mode: '100644', sha: await writeSources(remote, sources, changes, source) });
-      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source, forced), options.config.author);
+      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source, forced, dirty), options.config.author);
       const conflicts = attempt > 1 ? conflictingFolders(first, published, desired, changes).filter((c) => !sources.get(c.app)?.has(c.env)) : [];
       if (conflicts.length > 0) throw await conflictError(remote, commit, conflicts, tip);
       await options.beforePush?.(attempt);
@@ -114,7 +118,6 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
         { allowFailure: true },
       );
       if (push.ok) {
-        log(`published ${short(commit)} to ${remote.branch} (${remote.displayUrl})${attempt > 1 ? ` after ${attempt} attempts` : ''}`);
         return { status: 'published', commit, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned, refused, forced };
       }
       const refusal = classifyRefusal(push, remote.ref);
@@ -327,7 +330,7 @@ async function buildCommit(
   return remote.git.text(['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { env, input: message });
 }
 
-export function commitMessage(changes: readonly FolderChange[], source: string, forced: readonly SourceRefusal[] = []): string {
+export function commitMessage(changes: readonly FolderChange[], source: string, forced: readonly SourceRefusal[] = [], dirty: readonly string[] = []): string {
   const apps = [...new Set(changes.map((c) => c.app))].sort();
   const envs = [...new Set(changes.map((c) => c.env))].sort();
   const width = Math.max(...changes.map((c) => c.path.length));
@@ -341,6 +344,7 @@ export function commitMessage(changes: readonly FolderChange[], source: string, 
     `Envs: ${envs.join(', ')}`,
     `Source-Commit: ${source}`,
     ...forced.map((f) => `Forced: ${f.app} ${f.env} over ${f.published}`),
+    ...dirty.map((file) => `Uncommitted: ${file}`),
     '',
   ].join('\n');
 }
@@ -439,6 +443,33 @@ async function conflictError(remote: GitopsRemote, commit: string, conflicts: re
         hint: `${where}; render again from the newer source and push, or compare with \`git diff ${short(tip)} ${short(commit)}\``,
       }),
     ),
+  );
+}
+
+/**
+ * Files of the apps (their apps/<app>/ and gitops/<env>/<app>/) that differ from HEAD, untracked ones
+ * included: what push would publish although Source-Commit does not contain it.
+ */
+async function uncommittedFiles(workspaceRoot: string, apps: readonly string[]): Promise<string[]> {
+  const pathspecs = apps.flatMap((app) => [`:(glob)${appDir(app)}/**`, `:(glob)${GITOPS_DIR}/*/${app}/**`]);
+  const status = await execa('git', ['-C', workspaceRoot, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...pathspecs], { reject: false });
+  if (status.exitCode !== 0) return [`${GITOPS_DIR}/ (not in a git checkout: ${status.stderr.trim().split('\n').pop()})`];
+  return status.stdout
+    .split('\0')
+    .filter((record) => record.length > 3)
+    .map((record) => record.slice(3))
+    .sort();
+}
+
+function dirtyError(files: readonly string[], source: string): MaydayError {
+  return new MaydayError(
+    files.map((file) => ({
+      severity: 'error' as const,
+      file,
+      rule: 'gitops-uncommitted',
+      message: `is not committed, so publishing it under Source-Commit ${short(source)} would name a commit that does not contain it`,
+      hint: 'commit it (git add … && git commit) and push again; to publish uncommitted files on purpose, pass --allow-dirty (it is logged in the commit)',
+    })),
   );
 }
 

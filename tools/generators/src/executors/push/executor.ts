@@ -12,6 +12,8 @@ export interface PushExecutorOptions {
   branch?: string;
   /** Replace renders of a source this run does not descend from (a rollback); logged in the commit. */
   force?: boolean;
+  /** Publish files that differ from HEAD (a human trying something); logged in the commit. */
+  allowDirty?: boolean;
 }
 
 /** `nx run <app>:push`: publishes one app's gitops folders. */
@@ -60,6 +62,7 @@ function publish(
     remote: options.remote,
     branch: options.branch,
     force: options.force,
+    allowDirty: options.allowDirty,
     log,
   });
 }
@@ -68,8 +71,9 @@ function report(result: PublishResult): string {
   if (result.status === 'unchanged') return `  ${pc.green('✔')} ${result.branch}: ${pc.dim('nothing to publish')}`;
   const lines = result.changes.map((c) => `    ${c.path.padEnd(28)} ${describeChange(c)}`);
   const forced = result.forced.map((f) => `    ${pc.yellow('forced')} ${f.path} over ${f.published.slice(0, 7)}`);
+  const attempts = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
   return [
-    `  ${pc.green('✔')} ${result.branch} ← ${result.commit?.slice(0, 7)} (${result.remote})`,
+    `  ${pc.green('✔')} published ${result.commit?.slice(0, 7)} to ${result.branch} (${result.remote})${attempts}`,
     ...lines,
     ...forced,
   ].join('\n');

@@ -30,8 +30,17 @@ afterAll(() => {
 
 describe('nx push and diff targets (real nx, real git, a bare remote over file://)', () => {
   it('renders, then publishes every app of one nx run as one commit, then nothing when nothing changed', async () => {
+    // push publishes what the source commit holds: the new app's render is committed first
+    expect((await ws.nx(['run', 'hi:render'])).exitCode).toBe(0);
+    expect((await ws.git(['add', '-A'])).exitCode).toBe(0);
+    expect((await ws.git(['commit', '-q', '-m', 'hi: rendered'])).exitCode).toBe(0);
     const run = await ws.nx(['run-many', '-t', 'push']);
     expect(run.exitCode).toBe(0);
+    const tip = await onRemote(['rev-parse', '--short=7', 'gitops']);
+    // one line says what was published, not two
+    expect(run.all.split('\n').filter((l) => l.includes(tip))).toEqual([
+      expect.stringMatching(new RegExp(`✔ published ${tip} to gitops \\(file://`)),
+    ]);
     expect(ws.exists('gitops/prd/hi/deployment-hi.yaml')).toBe(true);
     expect(await onRemote(['rev-list', '--count', 'gitops'])).toBe('1');
     expect(await onRemote(['log', '-1', '--format=%s', 'gitops'])).toMatch(/^gitops: hello, hi from [0-9a-f]{7}$/);
