@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       ) + '\n',
     );
     if (result.exitCode !== 0) {
-      console.error(pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode})`));
+      console.error(pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode}); the scratch copy is kept in ${ws.root}`));
       process.exitCode = 1;
       return;
     }
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   console.log(
     `\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`,
   );
+  console.log(pc.dim(`The scratch copy stays until you remove it: rm -rf ${ws.root}`));
 }
 
 /** `nx show project --json` as a short table: what a person reads in the interactive view. */

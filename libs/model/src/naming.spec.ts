@@ -16,7 +16,8 @@ describe('parseImage', () => {
     ['ghcr.io/acme/shop', /has no tag/],
     ['registry.local:5000/shop', /has no tag/],
     ['ghcr.io/acme/shop:latest', /"latest"/],
-    ['Ghcr.io/Acme/Shop:1.0', /not a valid image repository/],
+    ['Ghcr.io/Acme/Shop:1.0', /an image repository must be lowercase \("ghcr\.io\/acme\/shop"\)/],
+    ['ghcr.io/acme/shop!:1.0', /not a valid image repository/],
     ['ghcr.io/acme/shop@sha256:abc', /invalid digest/],
     ['ghcr.io/acme/shop:bad/tag', /not a valid image repository|invalid tag/],
   ])('refuses %s', (image, message) => {

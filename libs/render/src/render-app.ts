@@ -1,7 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  appDir,
   appEnvValuesFile,
+  closest,
+  ENVIRONMENTS_FILE,
+  type Diagnostic,
   appValuesFile,
   CHART_DIR,
   CHART_VALUES_FILE,
@@ -64,6 +68,19 @@ export function loadAppValues(
   const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files]
     .map((file) => readValuesFile(join(workspaceRoot, file), file))
     .map((source) => ({ source, data: source.data }));
+  const notMappings = layers.filter((l) => typeof l.data !== 'object' || l.data === null || Array.isArray(l.data));
+  if (notMappings.length)
+    throw new MaydayError(
+      notMappings.map((l) => ({
+        severity: 'error' as const,
+        file: l.source.file,
+        line: 1,
+        field: '(root)',
+        rule: 'values-schema',
+        message: `must be a mapping of values (key: value), found ${Array.isArray(l.data) ? 'a list' : JSON.stringify(l.data)}`,
+        hint: 'write the values as keys at the top level, e.g. `replicas: 2`; a list or a scalar is not a values file',
+      })),
+    );
   const platform = { platform: platformValues(env) };
   layers.push({
     source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false },
@@ -125,6 +142,30 @@ export async function renderApp(context: RenderContext, app: string, env: Enviro
     namespace: request.namespace,
     files: normalizeManifests(output, { header, context: `${app} in ${env.name}` }),
   };
+}
+
+/**
+ * apps/<app>/values-<name>.yaml files whose <name> is no env of platform/environments.yaml (a typo
+ * such as values-prod.yaml): Helm would never read them, so they are an error, not a silent ignore.
+ */
+export function strayEnvValuesFiles(workspaceRoot: string, app: string, envs: readonly Pick<Environment, 'name'>[]): Diagnostic[] {
+  const dir = join(workspaceRoot, appDir(app));
+  if (!existsSync(dir)) return [];
+  const known = envs.map((e) => e.name);
+  return readdirSync(dir)
+    .map((file) => [file, /^values-(.+)\.ya?ml$/.exec(file)?.[1]] as const)
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && !known.includes(entry[1]))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([file, name]) => {
+      const guess = closest(name, known);
+      return {
+        severity: 'error' as const,
+        file: `${appDir(app)}/${file}`,
+        rule: 'values-env',
+        message: `is for env "${name}", which ${ENVIRONMENTS_FILE} does not declare (envs: ${known.join(', ')}), so nothing reads it`,
+        hint: guess ? `rename it to values-${guess}.yaml` : `rename it to values-<env>.yaml for one of ${known.join(', ')}, or declare "${name}" in ${ENVIRONMENTS_FILE}`,
+      };
+    });
 }
 
 /** Renders every env of an app; nothing is returned unless all envs rendered. */

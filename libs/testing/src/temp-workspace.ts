@@ -6,6 +6,9 @@ import { execa } from 'execa';
 /** The workspace this code lives in. */
 export const REPO_ROOT = join(import.meta.dirname, '../../..');
 
+/** The app committed as the sample: the only one `withApps` copies, so tests never meet the user's own apps. */
+export const SAMPLE_APP = 'hello';
+
 /** Folders never copied: installed things, caches and git metadata (the copy gets its own git). */
 const SKIPPED = new Set(['node_modules', '.tools', '.nx', '.git', '.staging', 'coverage', 'dist', 'tmp']);
 
@@ -32,8 +35,10 @@ export interface TempWorkspace {
 }
 
 export interface TempWorkspaceOptions {
-  /** Keep apps/ and gitops/ of the repo (the sample app); default false: an empty apps/ and gitops/. */
+  /** Copy the sample app (apps/hello and gitops/<env>/hello); default false: an empty apps/ and gitops/. */
   withApps?: boolean;
+  /** The workspace to copy (default: this repository). */
+  from?: string;
   /** git init and commit everything, so `git status` and `nx affected` work (default true). */
   git?: boolean;
 }
@@ -50,7 +55,7 @@ const TEST_GIT_ENV = {
 /** A real mayday workspace in a temp folder: the repo's files, its node_modules and .tools linked in. */
 export async function createTempWorkspace(options: TempWorkspaceOptions = {}): Promise<TempWorkspace> {
   const root = mkdtempSync(join(tmpdir(), 'mayday-ws-'));
-  const from = REPO_ROOT;
+  const from = options.from ?? REPO_ROOT;
   cpSync(from, root, {
     recursive: true,
     filter: (source) => {
@@ -58,7 +63,9 @@ export async function createTempWorkspace(options: TempWorkspaceOptions = {}): P
       if (!rel) return true;
       const parts = rel.split(sep);
       if (parts.some((p) => SKIPPED.has(p))) return false;
-      if (!options.withApps && (parts[0] === 'apps' || parts[0] === 'gitops') && parts.length > 1) return false;
+      if ((parts[0] === 'apps' || parts[0] === 'gitops') && parts.length > 1 && !options.withApps) return false;
+      if (parts[0] === 'apps' && parts.length > 1 && parts[1] !== SAMPLE_APP) return false;
+      if (parts[0] === 'gitops' && parts.length > 2 && parts[2] !== SAMPLE_APP) return false;
       return true;
     },
   });

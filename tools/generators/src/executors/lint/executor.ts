@@ -1,8 +1,8 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
-import { resolveEngine, startEngine, type HelmTemplate } from '@mayday/render';
-import { findEnvironment, isMaydayError, loadEnvironments } from '@mayday/model';
+import { resolveEngine, startEngine, strayEnvValuesFiles, type HelmTemplate } from '@mayday/render';
+import { findEnvironment, isMaydayError, loadEnvironments, MaydayError } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { runReported } from '../report.ts';
 
@@ -63,6 +63,8 @@ async function lintProject(
   const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
   let result: AppLintResult;
   try {
+    const stray = strayEnvValuesFiles(root, app, all);
+    if (stray.length) throw new MaydayError(stray);
     result = await lintApp({ workspaceRoot: root, helmTemplate }, app, envs);
   } catch (error) {
     // A broken waiver or policy file stops lint before any env; machines still get JSON.

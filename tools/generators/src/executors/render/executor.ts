@@ -7,6 +7,7 @@ import {
   resolveEngine,
   runPool,
   startEngine,
+  strayEnvValuesFiles,
   type RenderedEnv,
   type RenderEngine,
 } from '@mayday/render';
@@ -108,6 +109,8 @@ async function renderProject(
   const envs = options.env?.length
     ? options.env.map((name) => findEnvironment(session.environments, name))
     : session.environments;
+  const stray = strayEnvValuesFiles(session.root, app, session.environments);
+  if (stray.length) throw new MaydayError(stray);
   return renderAppEnvs({ workspaceRoot: session.root, helmTemplate: session.engine.helmTemplate }, app, envs);
 }
 
