@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { diffGitops, formatDiffMarkdown, formatDiffText, loadGitopsConfig, type GitopsDiff } from '@mayday/gitops';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
+import { checkOptions } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export interface DiffExecutorOptions {
@@ -21,6 +22,7 @@ export default async function diffExecutor(
   if (!context.projectName) throw new Error('diff runs on a project: use `nx run <app>:diff`');
   const app = context.projectName;
   return runReported(async () => {
+    checkOptions('diff', context.projectName!, options);
     process.stdout.write(await diffReport(context.root, [app], options));
     return true;
   });
@@ -34,6 +36,7 @@ export async function diffBatchExecutor(
   context: ExecutorContext,
 ): Promise<Record<string, BatchTaskResult['result']>> {
   return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
+    checkOptions('diff', apps[0], options);
     log((await diffReport(context.root, apps, options)).replace(/\n$/, ''));
     return true;
   });

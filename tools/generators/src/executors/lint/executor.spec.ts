@@ -248,6 +248,30 @@ describe('nx run <app>:lint', () => {
     }
   });
 
+  it.each([
+    [['--format=xml'], /--format: --format=xml is not one of text, json/],
+    [['--fromat=json'], /--fromat: lint has no option --fromat\n\s+↳ did you mean --format\?/],
+  ])('%j is a plain error, not an UnhandledPromiseRejection with a stack', async (args, message) => {
+    const result = await ws.nx(['run', `${APP}:lint`, '--skip-nx-cache', ...args]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toMatch(message);
+    expect(result.all).not.toMatch(/UnhandledPromiseRejection|\n\s+at /);
+  });
+
+  it('a values file for an env that does not exist fails lint, naming it and the known envs', async () => {
+    writeFileSync(join(ws.root, `apps/${APP}/values-prod.yaml`), 'replicas: 3\n');
+    try {
+      const result = await ws.nx(['run', `${APP}:lint`, '--skip-nx-cache']);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.all).toContain(
+        `apps/${APP}/values-prod.yaml: error values-env: is for env "prod", which platform/environments.yaml does not declare (envs: stg, prd)`,
+      );
+      expect(result.all).toContain('rename it to values-prd.yaml');
+    } finally {
+      rmSync(join(ws.root, `apps/${APP}/values-prod.yaml`));
+    }
+  });
+
   it('--format=json gives the same findings for machines', async () => {
     append(`apps/${APP}/values.yaml`, 'replicaz: 2\n');
     try {

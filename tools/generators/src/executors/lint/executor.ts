@@ -4,6 +4,7 @@ import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } f
 import { resolveEngine, startEngine, strayEnvValuesFiles, type HelmTemplate } from '@mayday/render';
 import { findEnvironment, isMaydayError, loadEnvironments, MaydayError } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
+import { checkOptions } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export interface LintExecutorOptions {
@@ -59,6 +60,7 @@ async function lintProject(
   helmTemplate: HelmTemplate,
   print: (text: string) => void,
 ): Promise<boolean> {
+  checkOptions('lint', app, options);
   const all = loadEnvironments(root);
   const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
   let result: AppLintResult;

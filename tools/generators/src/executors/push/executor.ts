@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import { describeChange, loadGitopsConfig, publishGitops, refusalDiagnostic, type PublishResult } from '@mayday/gitops';
 import { formatDiagnostic } from '@mayday/model';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
+import { checkOptions } from '../options.ts';
 import { printDiagnostics, runReported } from '../report.ts';
 
 export interface PushExecutorOptions {
@@ -24,6 +25,7 @@ export default async function pushExecutor(
   if (!context.projectName) throw new Error('push runs on a project: use `nx run <app>:push`');
   const app = context.projectName;
   return runReported(async () => {
+    checkOptions('push', context.projectName!, options);
     const result = await publish(context.root, [app], options, (line) => console.log(line));
     console.log(report(result));
     printDiagnostics(result.refused.map((r) => refusalDiagnostic(result.branch, r)));
@@ -42,6 +44,7 @@ export async function pushBatchExecutor(
   context: ExecutorContext,
 ): Promise<Record<string, BatchTaskResult['result']>> {
   return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
+    checkOptions('push', apps[0], options);
     const result = await publish(context.root, apps, options, log);
     log(report(result));
     for (const r of result.refused) log(pc.red(formatDiagnostic(refusalDiagnostic(result.branch, r))));

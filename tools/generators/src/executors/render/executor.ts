@@ -13,6 +13,7 @@ import {
 } from '@mayday/render';
 import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
+import { checkOptions } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export type { BatchTaskResult as RenderTaskResult } from '../batch.ts';
@@ -106,6 +107,7 @@ async function renderProject(
   app: string,
   options: RenderExecutorOptions,
 ): Promise<RenderedEnv[]> {
+  checkOptions('render', app, options);
   const envs = options.env?.length
     ? options.env.map((name) => findEnvironment(session.environments, name))
     : session.environments;

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { closest, MaydayError, type Diagnostic } from '@mayday/model';
+
+interface OptionSchema {
+  properties: Record<string, { type?: string; 'x-enum'?: string[] }>;
+}
+
+/**
+ * Checks a target's options against its schema.json here, not in Nx: Nx's own check of a batch
+ * executor's options ends in an UnhandledPromiseRejection and a Node stack trace. Unknown options
+ * (a typo) and values outside `x-enum` become a plain error naming the option and what it accepts.
+ */
+export function checkOptions(target: string, app: string, options: object): void {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, target, 'schema.json'), 'utf8')) as OptionSchema;
+  const known = Object.keys(schema.properties);
+  const problems: Diagnostic[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (key.startsWith('__') || value === undefined) continue;
+    const property = schema.properties[key];
+    const where = { severity: 'error' as const, file: `nx run ${app}:${target}`, field: `--${key}`, rule: 'option' };
+    if (!property) {
+      const guess = closest(key, known);
+      problems.push({
+        ...where,
+        message: `${target} has no option --${key}`,
+        hint: guess ? `did you mean --${guess}?` : `its options: ${known.map((k) => `--${k}`).join(', ')}`,
+      });
+    } else if (property['x-enum'] && !property['x-enum'].includes(String(value))) {
+      problems.push({
+        ...where,
+        message: `--${key}=${String(value)} is not one of ${property['x-enum'].join(', ')}`,
+        hint: `pass --${key}=${property['x-enum'][0]} or leave it out`,
+      });
+    }
+  }
+  if (problems.length) throw new MaydayError(problems);
+}
