@@ -13,7 +13,13 @@ const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment v
 
 export const gitopsConfigSchema = z.strictObject({
   /** The repository Argo CD reads and push publishes to (usually this repository's own URL). */
-  repository: z.string().min(1, 'repository must be the URL Argo CD clones, e.g. https://github.com/acme/mayday.git'),
+  repository: z
+    .string()
+    .min(1, 'repository must be the URL Argo CD clones, e.g. https://github.com/acme/mayday.git')
+    .regex(
+      /^((https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/,
+      'repository must be a git URL: https://…, ssh://…, git@host:path, git://… or file://… (e.g. https://github.com/acme/mayday.git)',
+    ),
   /** The branch that holds only gitops/; a dedicated branch so published commits never retrigger the source pipeline. */
   branch: branchName.default('gitops'),
   /** push: publish to the remote; commit: only commit to the branch in this clone (for a local try-out). */
@@ -57,7 +63,7 @@ export function parseGitopsConfigText(text: string): GitopsConfig {
 export function parseGitopsConfig(source: YamlFile): GitopsConfig {
   const parsed = gitopsConfigSchema.safeParse(source.data);
   if (!parsed.success) {
-    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'gitops-config', `fix ${source.file}; see the comments at its top`));
+    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'gitops-config', `fix ${source.file}; see the comments at its top`, gitopsConfigSchema));
   }
   return parsed.data;
 }

@@ -79,6 +79,16 @@ export class GitopsRemote {
     const result = await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', this.url, `+${this.ref}:${local}`], { allowFailure: true });
     if (!result.ok) {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
+      if (isPlaceholder(this.url)) {
+        throw new MaydayError({
+          severity: 'error',
+          file: GITOPS_CONFIG_FILE,
+          field: 'repository',
+          rule: 'gitops-remote',
+          message: `repository is still the placeholder ${this.displayUrl} (a reserved .example host, which never resolves)`,
+          hint: 'set repository in platform/gitops.yaml to the URL of your Git repository (the one Argo CD clones), then run the command again',
+        });
+      }
       throw new MaydayError({
         severity: 'error',
         file: GITOPS_CONFIG_FILE,
@@ -136,6 +146,15 @@ export class GitopsRemote {
 
   close(): void {
     rmSync(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** A host under .example (RFC 2606), as the repository's shipped placeholder uses. */
+function isPlaceholder(url: string): boolean {
+  try {
+    return /\.example$/i.test(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -100,7 +100,13 @@ export function parseEnvironments(source: YamlFile): Environment[] {
   const parsed = environmentsFileSchema.safeParse(source.data);
   if (!parsed.success) {
     throw new MaydayError(
-      zodDiagnostics(source, parsed.error.issues, 'environments', `fix ${source.file}; see the comments at its top`),
+      zodDiagnostics(
+        source,
+        parsed.error.issues,
+        'environments',
+        `fix ${source.file}; see the comments at its top`,
+        environmentsFileSchema,
+      ),
     );
   }
   return parsed.data.environments;
