@@ -40,7 +40,9 @@ async function main(): Promise<void> {
       ) + '\n',
     );
     if (result.exitCode !== 0) {
-      console.error(pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode}); the scratch copy is kept in ${ws.root}`));
+      console.error(
+        pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode}); the scratch copy is kept in ${ws.root}`),
+      );
       process.exitCode = 1;
       return;
     }

@@ -92,10 +92,16 @@ function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagn
   } else if (error.keyword === 'type') {
     const type = (error.params as { type: string | string[] }).type;
     message = `must be ${[type].flat().join(' or ')}, found ${found(error.data)}`;
-    if (typeof error.data === 'string' && [type].flat().some((t) => t === 'integer' || t === 'number') && /^-?\d+(\.\d+)?$/.test(error.data))
+    if (
+      typeof error.data === 'string' &&
+      [type].flat().some((t) => t === 'integer' || t === 'number') &&
+      /^-?\d+(\.\d+)?$/.test(error.data)
+    )
       hint = `write it without quotes: ${String(path.at(-1))}: ${error.data}`;
   } else if (error.keyword === 'pattern') {
-    const description = (error.parentSchema as { description?: string } | undefined)?.description?.split(/\.\s/)[0].replace(/\.$/, '');
+    const description = (error.parentSchema as { description?: string } | undefined)?.description
+      ?.split(/\.\s/)[0]
+      .replace(/\.$/, '');
     message = `${found(error.data)} is not valid here${description ? `: expected ${description.charAt(0).toLowerCase()}${description.slice(1)}` : ''}`;
   }
   const layer =
@@ -117,7 +123,8 @@ function found(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -22,7 +22,9 @@ export function zodDiagnostics(
       line: source.lineOf(keys.length ? [...path, keys[0]] : path),
       field: dotted(keys.length ? [...path, keys[0]] : path) || undefined,
       rule,
-      message: keys.length ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+      message: keys.length
+        ? `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.message,
       hint: guess ? `did you mean "${guess}"?` : known.length ? `allowed here: ${known.join(', ')}` : hint,
     };
   });
@@ -41,7 +43,8 @@ type SchemaNode = { _zod?: { def?: SchemaDef } };
 function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
   let node: SchemaNode | undefined = schema as unknown as SchemaNode;
   const unwrap = () => {
-    for (let def = node?._zod?.def; def && (def.innerType || def.in); def = node?._zod?.def) node = def.innerType ?? def.in;
+    for (let def = node?._zod?.def; def && (def.innerType || def.in); def = node?._zod?.def)
+      node = def.innerType ?? def.in;
   };
   for (const segment of path) {
     unwrap();

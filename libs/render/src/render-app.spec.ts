@@ -115,12 +115,18 @@ describe('renderApp with the real Helm binary', () => {
     writeApp('listy', { 'values.yaml': baseValues, 'values-stg.yaml': '- replicas: 2\n' });
     const diagnostics = await diagnosticsOf(renderApp(context, 'listy', envs[0]));
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]).toMatchObject({ file: 'apps/listy/values-stg.yaml', field: '(root)', rule: 'values-schema' });
+    expect(diagnostics[0]).toMatchObject({
+      file: 'apps/listy/values-stg.yaml',
+      field: '(root)',
+      rule: 'values-schema',
+    });
     expect(diagnostics[0].message).toBe('must be a mapping of values (key: value), found a list');
   });
 
   it('says what it found for a wrong type and names a malformed quantity without a regex', async () => {
-    writeApp('typed', { 'values.yaml': baseValues.replace('port: 8080', 'port: "8080"') + 'resources:\n  requests:\n    cpu: lots\n' });
+    writeApp('typed', {
+      'values.yaml': baseValues.replace('port: 8080', 'port: "8080"') + 'resources:\n  requests:\n    cpu: lots\n',
+    });
     const diagnostics = await diagnosticsOf(renderApp(context, 'typed', envs[0]));
     const port = diagnostics.find((d) => d.field === 'port')!;
     expect(port.message).toBe('must be integer, found string "8080"');
@@ -128,16 +134,23 @@ describe('renderApp with the real Helm binary', () => {
     const cpu = diagnostics.filter((d) => d.field === 'resources.requests.cpu');
     expect(cpu.length).toBeGreaterThan(0);
     for (const d of cpu) expect(d.message).not.toMatch(/\^|\$|must match pattern/);
-    expect(cpu.map((d) => d.message).join('\n')).toContain('string "lots" is not valid here: expected a Kubernetes resource quantity');
+    expect(cpu.map((d) => d.message).join('\n')).toContain(
+      'string "lots" is not valid here: expected a Kubernetes resource quantity',
+    );
   });
 
   it('names a values file for an env that does not exist, with the envs there are', () => {
-    writeApp('stray', { 'values.yaml': baseValues, 'values-prod.yaml': 'replicas: 3\n', 'values-stg.yaml': 'replicas: 1\n' });
+    writeApp('stray', {
+      'values.yaml': baseValues,
+      'values-prod.yaml': 'replicas: 3\n',
+      'values-stg.yaml': 'replicas: 1\n',
+    });
     expect(strayEnvValuesFiles(ws.root, 'stray', envs)).toEqual([
       expect.objectContaining({
         file: 'apps/stray/values-prod.yaml',
         rule: 'values-env',
-        message: 'is for env "prod", which platform/environments.yaml does not declare (envs: stg, prd), so nothing reads it',
+        message:
+          'is for env "prod", which platform/environments.yaml does not declare (envs: stg, prd), so nothing reads it',
         hint: 'rename it to values-prd.yaml',
       }),
     ]);

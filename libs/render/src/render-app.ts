@@ -148,7 +148,11 @@ export async function renderApp(context: RenderContext, app: string, env: Enviro
  * apps/<app>/values-<name>.yaml files whose <name> is no env of platform/environments.yaml (a typo
  * such as values-prod.yaml): Helm would never read them, so they are an error, not a silent ignore.
  */
-export function strayEnvValuesFiles(workspaceRoot: string, app: string, envs: readonly Pick<Environment, 'name'>[]): Diagnostic[] {
+export function strayEnvValuesFiles(
+  workspaceRoot: string,
+  app: string,
+  envs: readonly Pick<Environment, 'name'>[],
+): Diagnostic[] {
   const dir = join(workspaceRoot, appDir(app));
   if (!existsSync(dir)) return [];
   const known = envs.map((e) => e.name);
@@ -163,7 +167,9 @@ export function strayEnvValuesFiles(workspaceRoot: string, app: string, envs: re
         file: `${appDir(app)}/${file}`,
         rule: 'values-env',
         message: `is for env "${name}", which ${ENVIRONMENTS_FILE} does not declare (envs: ${known.join(', ')}), so nothing reads it`,
-        hint: guess ? `rename it to values-${guess}.yaml` : `rename it to values-<env>.yaml for one of ${known.join(', ')}, or declare "${name}" in ${ENVIRONMENTS_FILE}`,
+        hint: guess
+          ? `rename it to values-${guess}.yaml`
+          : `rename it to values-<env>.yaml for one of ${known.join(', ')}, or declare "${name}" in ${ENVIRONMENTS_FILE}`,
       };
     });
 }

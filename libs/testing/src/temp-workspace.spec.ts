@@ -19,7 +19,10 @@ describe('createTempWorkspace', () => {
     const withApps = await createTempWorkspace({ from: user, withApps: true, git: false });
     const empty = await createTempWorkspace({ from: user, git: false });
     try {
-      expect([...withApps.snapshot('apps').keys(), ...withApps.snapshot('gitops').keys()]).toEqual(['apps/hello/values.yaml', 'gitops/stg/hello/deployment-hello.yaml']);
+      expect([...withApps.snapshot('apps').keys(), ...withApps.snapshot('gitops').keys()]).toEqual([
+        'apps/hello/values.yaml',
+        'gitops/stg/hello/deployment-hello.yaml',
+      ]);
       expect(withApps.read('platform/environments.yaml')).toBe('environments: []\n');
       expect([...empty.snapshot('apps').keys(), ...empty.snapshot('gitops').keys()]).toEqual([]);
       expect(empty.exists('gitops/stg')).toBe(false);
