@@ -6,21 +6,26 @@ export interface Measured {
   ms: number;
   /** Peak of the summed RSS of the command's whole process tree (sampled from /proc), in KiB. */
   peakRssKb: number;
+  /** Peak RSS of the render engine (the tree's `mayday-engine` processes), in KiB; 0 when none ran. */
+  enginePeakRssKb: number;
   exitCode: number | null;
   output: string;
 }
 
 const PAGE_KB = 4;
 
-/** pid → [ppid, rss KiB] of every process, read from /proc (no `ps` process that would skew the timing). */
-function processTable(): Map<number, [number, number]> {
-  const table = new Map<number, [number, number]>();
+const ENGINE = 'mayday-engine';
+
+/** pid → [ppid, rss KiB, name] of every process, read from /proc (no `ps` process that would skew the timing). */
+function processTable(): Map<number, [number, number, string]> {
+  const table = new Map<number, [number, number, string]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), [Number(fields[1]), Number(fields[21]) * PAGE_KB]);
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      table.set(Number(entry), [Number(fields[1]), Number(fields[21]) * PAGE_KB, name]);
     } catch {
       // the process ended while we looked
     }
@@ -28,17 +33,21 @@ function processTable(): Map<number, [number, number]> {
   return table;
 }
 
-export function treeRssKb(rootPid: number, table = processTable()): number {
+/** The summed RSS of a process tree, and the part of it that is the render engine. */
+export function treeRssKb(rootPid: number, table = processTable()): { total: number; engine: number } {
   const children = new Map<number, number[]>();
   for (const [pid, [ppid]] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   let total = 0;
+  let engine = 0;
   const stack = [rootPid];
   while (stack.length) {
     const pid = stack.pop()!;
-    total += table.get(pid)?.[1] ?? 0;
+    const [, rss = 0, name] = table.get(pid) ?? [];
+    total += rss;
+    if (name === ENGINE) engine += rss;
     stack.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return { total, engine };
 }
 
 /** Runs a command (argument array, no shell), timing it wall-clock and sampling its tree's RSS. */
@@ -54,10 +63,14 @@ export function measure(
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
     let peak = 0;
+    let enginePeak = 0;
     const sample = () => {
-      if (child.pid) peak = Math.max(peak, treeRssKb(child.pid));
+      if (!child.pid) return;
+      const rss = treeRssKb(child.pid);
+      peak = Math.max(peak, rss.total);
+      enginePeak = Math.max(enginePeak, rss.engine);
     };
-    const timer = setInterval(sample, options.sampleMs ?? 200);
+    const timer = setInterval(sample, options.sampleMs ?? 100);
     child.on('error', (error) => {
       clearInterval(timer);
       reject(error);
@@ -65,7 +78,13 @@ export function measure(
     child.on('close', (exitCode) => {
       const ms = performance.now() - start;
       clearInterval(timer);
-      resolve({ ms, peakRssKb: peak, exitCode, output: Buffer.concat(chunks).toString('utf8') });
+      resolve({
+        ms,
+        peakRssKb: peak,
+        enginePeakRssKb: enginePeak,
+        exitCode,
+        output: Buffer.concat(chunks).toString('utf8'),
+      });
     });
   });
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { costPerApp, fixedAndMarginalCost, formatMs, formatRatio, formatTable, median, ratio } from './stats.ts';
+import {
+  costPerApp,
+  fixedAndMarginalCost,
+  marginalCosts,
+  formatMs,
+  formatRatio,
+  formatTable,
+  median,
+  ratio,
+} from './stats.ts';
 import { renderedCount, renderedWithoutCache } from './nx-summary.ts';
 
 describe('bench statistics', () => {
@@ -15,6 +24,19 @@ describe('bench statistics', () => {
     expect(ratio(12, 10)).toBeCloseTo(1.2);
     expect(ratio(1, 0)).toBeNaN();
     expect(ratio(Number.NaN, 2)).toBeNaN();
+  });
+
+  it('gives the cost each added app has between sizes, without the fixed start-up cost', () => {
+    const points = [
+      { apps: 1000, medianMs: 14_000 },
+      { apps: 10, medianMs: 1_300 },
+      { apps: 100, medianMs: 2_500 },
+    ];
+    expect(marginalCosts(points).map((m) => [m.fromApps, m.toApps, Math.round(m.perAppMs * 10) / 10])).toEqual([
+      [10, 100, 13.3],
+      [100, 1000, 12.8],
+    ]);
+    expect(marginalCosts([points[0]])).toEqual([]);
   });
 
   it('reports the cost per app relative to the smallest size, and the fixed cost apart', () => {

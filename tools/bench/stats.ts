@@ -48,6 +48,23 @@ export function fixedAndMarginalCost(
   return { fixedMs: small.medianMs - marginalMs * small.apps, marginalMs };
 }
 
+export interface MarginalCost {
+  fromApps: number;
+  toApps: number;
+  /** What each app added between the two sizes: the fixed start-up cost cancels out. */
+  perAppMs: number;
+}
+
+/** The cost of each added app between consecutive sizes; equal values mean rendering scales linearly. */
+export function marginalCosts(points: readonly ScalePoint[]): MarginalCost[] {
+  const sorted = [...points].sort((a, b) => a.apps - b.apps);
+  return sorted.slice(1).map((p, i) => ({
+    fromApps: sorted[i].apps,
+    toApps: p.apps,
+    perAppMs: (p.medianMs - sorted[i].medianMs) / (p.apps - sorted[i].apps),
+  }));
+}
+
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
   return ms >= 10_000

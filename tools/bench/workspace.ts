@@ -65,16 +65,21 @@ function linkNodeModules(source: string, target: string): void {
 export const appName = (i: number): string => `svc-${String(i).padStart(3, '0')}`;
 const TEAMS = ['payments', 'search', 'identity', 'checkout', 'platform'];
 
-/** Generates `count` apps with the workspace's own app generator, on one Nx tree flushed once. */
-export async function generateApps(root: string, count: number): Promise<string[]> {
+/** Generates apps `from`…`count` with the workspace's own app generator, on one Nx tree flushed once. */
+export async function generateApps(root: string, count: number, from = 1): Promise<string[]> {
   const generatorFile = join(root, 'tools/generators/src/generators/app/generator.ts');
   const { default: appGenerator } = (await import(pathToFileURL(generatorFile).href)) as {
     default: (tree: FsTree, options: { name: string; team: string; port: number; image: string }) => Promise<void>;
   };
   const tree = new FsTree(root, false);
-  const apps = Array.from({ length: count }, (_, i) => appName(i + 1));
+  const apps = Array.from({ length: count - from + 1 }, (_, i) => appName(i + from));
   for (const [i, name] of apps.entries()) {
-    await appGenerator(tree, { name, team: TEAMS[i % TEAMS.length], port: 8080, image: `ghcr.io/acme/${name}:1.0.0` });
+    await appGenerator(tree, {
+      name,
+      team: TEAMS[(i + from - 1) % TEAMS.length],
+      port: 8080,
+      image: `ghcr.io/acme/${name}:1.0.0`,
+    });
   }
   flushChanges(root, tree.listChanges());
   return apps;
