@@ -77,9 +77,9 @@ else
   bash tools/toolchain/build-go.sh libs/render/engine | sed "s/^build-go: /$(printf '\033[36msetup\033[0m') /"
 fi
 
-# 5. The live tests' servers (etcd, kube-apiserver, kube-controller-manager, Argo CD), built from the pinned Go
-#    modules in tools/toolchain/go/ (minutes cold, seconds once built), the pinned CRDs, and Redis for Argo CD.
-for module in etcd "kubernetes kube-apiserver kube-controller-manager" argocd; do
+# 5. The live tests' servers (etcd, kube-apiserver, kube-controller-manager, Argo CD, MinIO and mayday's Nx cache
+#    server), built from the pinned Go modules (minutes cold, seconds once built), the pinned CRDs, and Redis for Argo CD.
+for module in etcd "kubernetes kube-apiserver kube-controller-manager" argocd minio tools/cache-server; do
   # shellcheck disable=SC2086 # module and binaries are words
   if $quiet; then
     bash tools/toolchain/build-go.sh $module | { grep -v ' up to date' || true; }

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import { waitFor } from '@mayday/cluster';
 import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
 import { batchParallelism } from '../batch.ts';
 import renderExecutor, { renderBatchExecutor, type RenderTaskResult } from './executor.ts';
@@ -66,16 +67,6 @@ function engineBusyFor(ms: number): number | undefined {
     }
   }
   return undefined;
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for the render engine to start`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const removeGitops = () => rmSync(join(ws.root, 'gitops'), { recursive: true, force: true });
@@ -149,7 +140,10 @@ describe('render batch executor', () => {
     try {
       const batch = runBatch(many);
       // SIGKILL once the engine has done some of the renders (about 7 ms of CPU each), not all of them
-      const pid = await waitFor(() => engineBusyFor(150));
+      const pid = await waitFor('the render engine to use 150 ms of CPU', () => engineBusyFor(150), {
+        timeoutMs: 30_000,
+        intervalMs: 5,
+      });
       process.kill(pid, 'SIGKILL');
       const results = await batch;
       expect(results.size).toBe(many.length);
