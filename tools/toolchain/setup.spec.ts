@@ -22,7 +22,14 @@ const setup = (args: string[] = [], path = '/usr/bin:/bin') =>
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'mayday-setup-'));
-  for (const file of ['package.json', 'package-lock.json', 'tools/toolchain', 'libs/render/engine', 'platform/crds'])
+  for (const file of [
+    'package.json',
+    'package-lock.json',
+    'tools/toolchain',
+    'libs/render/engine',
+    'tools/cache-server',
+    'platform/crds',
+  ])
     cpSync(join(REPO_ROOT, file), join(root, file), { recursive: true });
   // npm packages count as installed (the stamp matches the copied lockfile); the private Node is reused;
   // the pinned Helm is deliberately absent
@@ -40,7 +47,7 @@ beforeAll(() => {
     cpSync(join(REPO_ROOT, '.tools', dir, 'mayday-engine'), join(root, '.tools', dir, 'mayday-engine'));
   }
   // so do the live tests' servers and CRDs (linked, they are large; stamps keep their times)
-  for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'argocd']) {
+  for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'argocd', 'minio', 'mayday-nx-cache']) {
     symlinkSync(join(REPO_ROOT, '.tools/bin', name), join(root, '.tools/bin', name));
     cpSync(join(REPO_ROOT, '.tools/stamps', name), join(root, '.tools/stamps', name), { preserveTimestamps: true });
   }
