@@ -4,6 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { parse } from 'yaml';
 import { GITOPS_DIR, gitopsPath } from '@mayday/model';
+import { appsRemovedByChange, applicationChangeLines, applicationCounts, formatApplicationsMarkdown, previewApplications, type ApplicationPreview } from './application-preview.ts';
 import { GitopsRemote, type RemoteOptions } from './published-branch.ts';
 
 export interface ResourceDiff {
@@ -27,12 +28,17 @@ export interface GitopsDiff {
   remote: string;
   /** The published tip compared with; undefined when the branch does not exist yet. */
   tip?: string;
-  /** Every app/env of the run, changed or not, in app then env order. */
+  /** Every app/env of the run, changed or not, in app then env order, and those of apps the change removes. */
   folders: FolderDiff[];
+  /** The Applications Argo CD will create, delete or re-target when push publishes this. */
+  applications: ApplicationPreview;
 }
 
-/** Compares the apps' gitops folders on disk with the published GitOps branch, resource by resource. */
-export async function diffGitops(options: RemoteOptions & { apps: readonly string[] }): Promise<GitopsDiff> {
+/**
+ * Compares the apps' gitops folders on disk with the published GitOps branch, resource by resource, and
+ * previews the Applications that change; `base` is where the change forks (default main).
+ */
+export async function diffGitops(options: RemoteOptions & { apps: readonly string[]; base?: string }): Promise<GitopsDiff> {
   const remote = await GitopsRemote.open(options);
   try {
     const tip = await remote.fetchTip();
@@ -43,7 +49,13 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
       return entry ? blobs.get(entry.sha) : undefined;
     };
     const folders: FolderDiff[] = [];
-    for (const app of [...options.apps].sort()) {
+    const removed = await appsRemovedByChange(options.workspaceRoot, published, options.apps);
+    const apps = [...new Set([...options.apps, ...removed])].sort();
+    const afterFiles = [...published.keys()].filter((p) => {
+      const [root, , owner] = p.split('/');
+      return !(root === GITOPS_DIR && apps.includes(owner) && p.split('/').length === 4);
+    });
+    for (const app of apps) {
       const envs = new Set(workspaceEnvs(options.workspaceRoot).filter((env) => existsSync(join(options.workspaceRoot, gitopsPath(env, app)))));
       for (const path of published.keys()) {
         const [root, env, owner] = path.split('/');
@@ -53,6 +65,7 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
         const folder = gitopsPath(env, app);
         const local = readFolder(join(options.workspaceRoot, folder));
         const remoteFiles = [...published.keys()].filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1));
+        afterFiles.push(...[...local.keys()].map((file) => `${folder}/${file}`));
         const names = [...new Set([...local.keys(), ...remoteFiles])].sort();
         const resources: ResourceDiff[] = [];
         for (const file of names) {
@@ -66,7 +79,8 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
         folders.push({ app, env, path: folder, resources });
       }
     }
-    return { branch: remote.branch, remote: remote.displayUrl, tip, folders };
+    const applications = await previewApplications({ workspaceRoot: options.workspaceRoot, base: options.base ?? 'main', beforeFiles: [...published.keys()], afterFiles });
+    return { branch: remote.branch, remote: remote.displayUrl, tip, folders, applications };
   } finally {
     remote.close();
   }
@@ -115,6 +129,8 @@ export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = 
   const c = pc.createColors(options.color ?? pc.isColorSupported);
   const against = diff.tip ? `${diff.branch} at ${diff.tip.slice(0, 7)}` : `${diff.branch} (not published yet)`;
   const lines = [c.bold(`mayday diff against ${against}`)];
+  lines.push('', `${c.bold('Argo CD Applications')}  ${applicationCounts(diff.applications)}  ${c.dim(`(compared with ${diff.applications.before})`)}`);
+  for (const line of applicationChangeLines(diff.applications)) lines.push(`  ${(line.startsWith('+') ? c.green : line.startsWith('-') ? c.red : c.yellow)(line)}`);
   for (const folder of diff.folders) {
     lines.push('', `${c.bold(`${folder.app} · ${folder.env}`)}  ${folder.path}  ${folder.resources.length ? c.yellow(summaryOf(folder)) : c.dim('no changes')}`);
     for (const r of folder.resources) {
@@ -145,7 +161,7 @@ export const MARKDOWN_LIMIT = 60_000;
  */
 export function formatDiffMarkdown(diff: GitopsDiff, limit = MARKDOWN_LIMIT): string {
   const against = diff.tip ? `\`${diff.branch}\` at \`${diff.tip.slice(0, 7)}\`` : `\`${diff.branch}\` (not published yet)`;
-  const lines = [`### mayday: gitops changes against ${against}`, '', '| App | Env | Added | Changed | Removed |', '| --- | --- | ---: | ---: | ---: |'];
+  const lines = [`### mayday: gitops changes against ${against}`, '', ...formatApplicationsMarkdown(diff.applications), '', '| App | Env | Added | Changed | Removed |', '| --- | --- | ---: | ---: | ---: |'];
   for (const folder of diff.folders) {
     const c = counts(folder);
     lines.push(`| ${folder.app} | ${folder.env} | ${c.added} | ${c.changed} | ${c.removed} |`);

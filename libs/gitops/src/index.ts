@@ -1,3 +1,4 @@
+export * from './application-preview.ts';
 export * from './argocd.ts';
 export * from './discovery.ts';
 export * from './git.ts';

@@ -413,7 +413,7 @@ function lockedRefError(remote: GitopsRemote, refusal: { detail: string; lockFil
  * Apps whose folders are published but whose apps/<app>/ this source has deleted: removed in the
  * same commit. An app missing only because this checkout predates it is left alone.
  */
-async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], history: { deleted?: Set<string> }): Promise<string[]> {
+export async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], history: { deleted?: Set<string> }): Promise<string[]> {
   if (source === 'unknown') return [];
   const candidates = [...new Set([...published.keys()].map(folderOf).filter((f) => f !== undefined).map((f) => f[1]))]
     .filter((app) => !apps.includes(app) && !existsSync(join(workspaceRoot, appValuesFile(app))))

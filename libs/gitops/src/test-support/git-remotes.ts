@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,13 +84,15 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`git daemon did not listen on ${port}`);
 }
 
-/** A minimal mayday workspace: apps/<app>/values.yaml and gitops/<env>/<app>/*.yaml, committed in git. */
+/** A minimal mayday workspace: platform/{environments,gitops}.yaml, apps/<app>/values.yaml and gitops/<env>/<app>/*.yaml, committed in git. */
 export async function gitopsWorkspace(apps: Record<string, Record<string, Record<string, string>>>): Promise<{ root: string; write(path: string, content: string): void; commit(message: string): Promise<string>; cleanup(): void }> {
   const root = mkdtempSync(join(tmpdir(), 'mayday-gitops-ws-'));
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   };
+  // the platform files diff reads to preview Argo CD's Applications
+  for (const file of ['platform/environments.yaml', 'platform/gitops.yaml']) write(file, readFileSync(join(import.meta.dirname, '../../../..', file), 'utf8'));
   for (const [app, envs] of Object.entries(apps)) {
     write(`apps/${app}/values.yaml`, `team: t\n`);
     for (const [env, files] of Object.entries(envs)) for (const [file, content] of Object.entries(files)) write(`gitops/${env}/${app}/${file}`, content);

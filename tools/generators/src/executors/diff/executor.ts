@@ -12,6 +12,8 @@ export interface DiffExecutorOptions {
   output?: string;
   remote?: string;
   branch?: string;
+  /** The ref the change forks from, whose platform/argocd/ the Applications are compared with. */
+  base?: string;
 }
 
 /** `nx run <app>:diff`: what push would change for one app, per env, against the published branch. */
@@ -23,7 +25,7 @@ export default async function diffExecutor(
   const app = context.projectName;
   return runReported(async () => {
     checkOptions('diff', context.projectName!, options);
-    process.stdout.write(await diffReport(context.root, [app], options));
+    process.stdout.write(await diffReport(context, [app], options));
     return true;
   });
 }
@@ -37,18 +39,21 @@ export async function diffBatchExecutor(
 ): Promise<Record<string, BatchTaskResult['result']>> {
   return runWholeBatch(taskGraph, inputs, overrides, async (apps, options, log) => {
     checkOptions('diff', apps[0], options);
-    log((await diffReport(context.root, apps, options)).replace(/\n$/, ''));
+    log((await diffReport(context, apps, options)).replace(/\n$/, ''));
     return true;
   });
 }
 
-async function diffReport(root: string, apps: string[], options: DiffExecutorOptions): Promise<string> {
+async function diffReport(context: ExecutorContext, apps: string[], options: DiffExecutorOptions): Promise<string> {
+  const root = context.root;
   const diff: GitopsDiff = await diffGitops({
     workspaceRoot: root,
     apps,
     config: loadGitopsConfig(root),
     remote: options.remote,
     branch: options.branch,
+    // as `nx affected` picks its base: the option, then NX_BASE (CI), then nx.json
+    base: options.base ?? process.env.NX_BASE ?? context.nxJsonConfiguration?.defaultBase ?? 'main',
   });
   if (options.output) {
     const file = resolve(root, options.output);
