@@ -100,7 +100,7 @@ function readFolder(dir: string): Map<string, string> {
   );
 }
 
-function resourceName(content: string, file: string): string {
+export function resourceName(content: string, file: string): string {
   try {
     const doc = parse(content) as { kind?: string; metadata?: { name?: string } } | null;
     if (doc?.kind && doc.metadata?.name) return `${doc.kind}/${doc.metadata.name}`;

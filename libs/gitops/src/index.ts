@@ -8,4 +8,5 @@ export * from './path-match.ts';
 export * from './provenance.ts';
 export * from './publish.ts';
 export * from './published-branch.ts';
+export * from './removal.ts';
 export * from './tree-writer.ts';

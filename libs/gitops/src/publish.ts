@@ -420,8 +420,9 @@ export async function removedApps(workspaceRoot: string, source: string, publish
     .sort();
   if (candidates.length === 0) return [];
   if (!history.deleted) {
-    // one look at the source history for every deletion of an app's values.yaml
-    const log = await execa('git', ['-C', workspaceRoot, 'log', '--diff-filter=D', '--name-only', '--format=', source, '--', appValuesFile('*')], { reject: false });
+    // one look at the source history for every deletion of an app's values.yaml; without --no-renames an app
+    // removed in the commit that adds another would count as renamed, and its folders would stay published
+    const log = await execa('git', ['-C', workspaceRoot, 'log', '--no-renames', '--diff-filter=D', '--name-only', '--format=', source, '--', appValuesFile('*')], { reject: false });
     history.deleted = new Set(log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean).map((path) => path.split('/')[1]) : []);
   }
   return candidates.filter((app) => history.deleted!.has(app));

@@ -72,6 +72,24 @@ export const environmentSchema = z.strictObject({
     .optional(),
   /** Values every new app starts with in this env (written by the generator into values-<env>.yaml). */
   appDefaults: z.record(z.string(), z.unknown()).default({}),
+  /** Removing an app that runs here (`nx g mayday:remove`) needs `--confirm=<app>`. */
+  deletionProtection: z.boolean().default(false),
+  /** This env runs what another env ran first: `nx run <app>:promote` copies the image and these values keys. */
+  promotion: z
+    .strictObject({
+      from: dnsLabel('promotion.from'),
+      keys: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/,
+              'promotion.keys are dotted values paths such as probes.readiness.path',
+            ),
+        )
+        .default([]),
+    })
+    .optional(),
 });
 
 export const environmentsFileSchema = z.strictObject({
@@ -84,6 +102,18 @@ export const environmentsFileSchema = z.strictObject({
         if (seen.has(env.name))
           ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `environment "${env.name}" is declared twice` });
         seen.add(env.name);
+      });
+      envs.forEach((env, i) => {
+        const from = env.promotion?.from;
+        if (from !== undefined && (from === env.name || !envs.some((e) => e.name === from)))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'promotion', 'from'],
+            message: `promotion.from "${from}" must name another declared environment (${envs
+              .filter((e) => e.name !== env.name)
+              .map((e) => e.name)
+              .join(', ')})`,
+          });
       });
     }),
 });
