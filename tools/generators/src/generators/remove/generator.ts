@@ -53,7 +53,7 @@ function normalizeOptions(tree: Tree, raw: RemoveGeneratorSchema): NormalizedOpt
   if (!tree.exists(appValuesFile(name))) {
     const apps = tree.exists(APPS_DIR) ? tree.children(APPS_DIR).filter((a) => tree.exists(appValuesFile(a))) : [];
     fail(
-      `app "${name}" not found: there is no ${appValuesFile(name)}. Apps in this workspace: ${apps.join(', ') || '(none)'}`,
+      `there is no app "${name}" (no ${appValuesFile(name || '<name>')}); apps here: ${apps.sort().join(', ') || '(none)'}`,
     );
   }
   const text = tree.read(ENVIRONMENTS_FILE, 'utf8');
