@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** A server process the harness started: its log file, and how to stop it. */
@@ -73,16 +72,7 @@ export function startProcess(
 }
 
 /** A TCP port free on 127.0.0.1 now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@mayday/testing';
 
 /**
  * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` saying what it waited
@@ -91,11 +81,14 @@ export async function freePort(): Promise<number> {
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  options: { timeoutMs: number; intervalMs?: number; context?: () => string },
+  options: { timeoutMs: number; intervalMs?: number; context?: () => string; gone?: ServerProcess },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {
+    // a server that exited will not become ready: say so at once, with its last words
+    if (options.gone?.exited)
+      throw new Error(`${options.gone.name} exited while waiting for ${what}:\n${options.gone.tail()}`);
     try {
       const value = await check();
       if (value !== undefined) return value;

@@ -1,2 +1,3 @@
 export * from './temp-workspace.ts';
 export * from './remote-cache.ts';
+export * from './free-port.ts';

@@ -1,0 +1,424 @@
+// The GitOps loop for real: push publishes to a git server on 127.0.0.1, Argo CD 3.6's own ApplicationSet and
+// application controllers (local processes) create and sync the Applications into a real kube-apiserver with
+// platform/policies enforced. No kubelet runs here: tests stop at Synced, and health is what the API server can tell.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { parse } from 'yaml';
+import { discoverApplications } from '@mayday/gitops';
+import { loadEnvironments, namespaceLabels } from '@mayday/model';
+import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
+import { installPlatformPolicies, yamlObjects } from './admission.ts';
+import { applicationState, startArgoCd, type ArgoCd } from './argocd.ts';
+import { startControlPlane, WORKSPACE_ROOT, type Cluster } from './control-plane.ts';
+import { bareRepository, startGitServer, type GitServer } from './git-server.ts';
+import type { KubeObject } from './kube-client.ts';
+import { waitFor } from './processes.ts';
+
+const SYNC_TIMEOUT = 120_000;
+/** A test's own limit: a push (render, lint, publish) and a sync. */
+const TEST_TIMEOUT = SYNC_TIMEOUT + 60_000;
+let cluster: Cluster;
+let argocd: ArgoCd;
+let git: GitServer;
+let ws: TempWorkspace;
+let repos: string;
+const APPSET = 'mayday';
+
+const onRemote = async (args: string[]) =>
+  (await execa('git', ['--git-dir', join(repos, 'gitops.git'), ...args])).stdout;
+const branchFiles = async () =>
+  (await onRemote(['ls-tree', '-r', '--name-only', 'gitops'])).split('\n').filter(Boolean);
+
+/** Renders, commits the workspace and publishes with mayday's own push (lint, then one commit on the gitops branch). */
+async function push(message: string): Promise<string> {
+  await mustSucceed(ws.nx(['run-many', '-t', 'render']));
+  await mustSucceed(ws.git(['add', '-A']));
+  await mustSucceed(ws.git(['commit', '-q', '--allow-empty', '-m', message]));
+  await mustSucceed(ws.nx(['run-many', '-t', 'push']));
+  // what the git server's webhook to Argo CD does: look at the branch again now, not at the next poll
+  if (argocd) {
+    await argocd.refreshApplicationSet(APPSET);
+    for (const app of await argocd.applications()) await argocd.refreshApplication(app.metadata.name);
+  }
+  return onRemote(['rev-parse', 'gitops']);
+}
+
+const editValues = (path: string, change: (text: string) => string) =>
+  writeFileSync(join(ws.root, path), change(ws.read(path)));
+
+/** Waits until an Application is Synced to `revision` (or any, when not given), saying what it last saw. */
+async function synced(name: string, revision?: string): Promise<KubeObject> {
+  let last: ReturnType<typeof applicationState> | undefined;
+  return waitFor(
+    `Application ${name} to be Synced${revision ? ` at ${revision.slice(0, 7)}` : ''}`,
+    async () => {
+      const app = await argocd.application(name);
+      last = applicationState(app);
+      const done = last.sync === 'Synced' && (!revision || last.revision === revision) && last.operation !== 'Running';
+      return done ? app : undefined;
+    },
+    {
+      timeoutMs: SYNC_TIMEOUT,
+      intervalMs: 500,
+      context: () => `last state: ${JSON.stringify(last)}\n${argocd.logs()}`,
+    },
+  );
+}
+
+/** The objects of gitops/<env>/<app>/ in the workspace. */
+function gitopsObjects(env: string, app: string): KubeObject[] {
+  const dir = join(ws.root, 'gitops', env, app);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => yamlObjects(join(dir, f)));
+}
+
+/** What of gitops/<env>/<app>/ is missing or different in the cluster (spec.replicas, labels). */
+async function driftFromGitops(env: string, app: string): Promise<string[]> {
+  const drift: string[] = [];
+  for (const object of gitopsObjects(env, app)) {
+    const live = await cluster.client.get(
+      object.apiVersion,
+      object.kind,
+      object.metadata.name,
+      object.metadata.namespace,
+    );
+    const what = `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
+    if (!live) drift.push(`${what} is missing`);
+    else {
+      if (live.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'mayday')
+        drift.push(`${what} lacks mayday's labels`);
+      const replicas = (object.spec as { replicas?: number } | undefined)?.replicas;
+      if (replicas !== undefined && (live.spec as { replicas?: number }).replicas !== replicas)
+        drift.push(`${what} runs ${(live.spec as { replicas?: number }).replicas} replicas, gitops/ says ${replicas}`);
+    }
+  }
+  return drift;
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  cluster = await startControlPlane();
+  await cluster.installCrds();
+  // the lab's case: the platform's policies are enforced in the cluster Argo CD itself runs in
+  await installPlatformPolicies(cluster.argocdClient, WORKSPACE_ROOT);
+  repos = mkdtempSync(join(tmpdir(), 'mayday-repos-'));
+  await bareRepository(repos, 'gitops.git');
+  git = await startGitServer(repos, cluster.dir);
+
+  ws = await createTempWorkspace({ withApps: true, git: false });
+  // a second app; Argo CD reads the git server on 127.0.0.1; platform/argocd is generated for that repository
+  cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/shop'), { recursive: true });
+  editValues('platform/gitops.yaml', (t) => t.replace(/^repository: .*$/m, `repository: ${git.urlFor('gitops.git')}`));
+  await mustSucceed(ws.git(['init', '-q', '-b', 'main']));
+  await mustSucceed(ws.nx(['sync']));
+  await push('workspace');
+  argocd = await startArgoCd(cluster);
+  console.log(
+    `control plane ${cluster.startupMs} ms, Argo CD ${argocd.startupMs} ms, whole set-up ${Date.now() - started} ms`,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await argocd?.stop();
+  await git?.stop();
+  await cluster?.stop();
+  ws?.cleanup();
+  if (repos) rmSync(repos, { recursive: true, force: true });
+});
+
+/** platform/argocd of the workspace as the bootstrap applies it (kubectl apply -k): what the repo declares. */
+function declaredArgoCdObjects(): KubeObject[] {
+  const dir = join(ws.root, 'platform/argocd');
+  const kustomization = parse(ws.read('platform/argocd/kustomization.yaml')) as { resources: string[] };
+  // both envs share this one API server: one policies Application would fight the other over the same policies,
+  // which the bootstrap installed already (a one-cluster lab keeps at most one of them)
+  return kustomization.resources
+    .filter((f) => !f.startsWith('application-policies-'))
+    .flatMap((f) => yamlObjects(join(dir, f)));
+}
+
+/** The fields a reader checks, the same from mayday's prediction and from Argo CD. */
+const summary = (app: Record<string, unknown>) => {
+  const { metadata, spec } = app as {
+    metadata: { name: string; labels: Record<string, string> };
+    spec: Record<string, unknown> & { syncPolicy: Record<string, unknown> };
+  };
+  return {
+    name: metadata.name,
+    labels: metadata.labels,
+    project: spec.project,
+    destination: spec.destination,
+    source: spec.source,
+    managedNamespaceMetadata: spec.syncPolicy.managedNamespaceMetadata,
+    syncOptions: spec.syncPolicy.syncOptions,
+  };
+};
+
+/** mayday's Applications once the ApplicationSet controller has made `count` of them, as summaries by name. */
+async function applicationsOnceCreated(count: number): Promise<ReturnType<typeof summary>[]> {
+  const created = await waitFor(
+    `the ApplicationSet controller to create ${count} Applications`,
+    async () => {
+      const apps = (await argocd.applications()).filter((a) => a.metadata.labels?.['mayday.dev/app']);
+      return apps.length === count ? apps : undefined;
+    },
+    { timeoutMs: 60_000, context: () => argocd.logs() },
+  );
+  return created.map(summary).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe('a fresh Argo CD, given only what the repo declares (platform/argocd)', () => {
+  it('creates exactly the Applications mayday predicts, with nothing added by hand', async () => {
+    for (const object of declaredArgoCdObjects())
+      await cluster.client.applyOrThrow(object, { fieldManager: 'mayday-bootstrap' });
+    const appSet = yamlObjects(join(ws.root, 'platform/argocd/applicationset-mayday.yaml'))[0];
+    const predicted = discoverApplications(appSet, await branchFiles()).map((a) => summary(a.object));
+    expect(predicted.map((a) => a.name)).toEqual(['hello-prd', 'hello-stg', 'shop-prd', 'shop-stg']);
+    expect(await applicationsOnceCreated(predicted.length)).toEqual(predicted);
+  }, 90_000);
+
+  it("records status on its own Applications although the platform's policies are enforced in its cluster", async () => {
+    // the env clusters are declared but not reachable yet (their credentials come from the bootstrap): Argo CD says so
+    const app = await waitFor(
+      'Argo CD to record a status on hello-stg',
+      async () => {
+        const state = applicationState(await argocd.application('hello-stg'));
+        return state.sync ? state : undefined;
+      },
+      { timeoutMs: 60_000, context: () => argocd.logs() },
+    );
+    expect(app.sync).toBeDefined();
+    expect(argocd.logs()).not.toMatch(/ValidatingAdmissionPolicy '[^']+' .*denied/);
+  }, 90_000);
+});
+
+describe('with the credentials the bootstrap adds to the cluster Secrets, Argo CD syncs (no kubelet: Synced, no Pod runs)', () => {
+  it(
+    'syncs every Application: namespaces with the policy-profile labels, every resource with mayday labels',
+    async () => {
+      // what a one-cluster lab's bootstrap does: both env names point at this API server, by two URLs (Argo CD keys
+      // clusters by URL), each with a credential that never was in git
+      const config = JSON.stringify({
+        bearerToken: cluster.argocdToken,
+        tlsClientConfig: { caData: Buffer.from(cluster.caPem).toString('base64') },
+      });
+      await cluster.client.patchMerge('v1', 'Secret', 'mayday-cluster-stg', 'argocd', {
+        stringData: { server: 'https://kubernetes.default.svc' },
+      });
+      await cluster.client.patchMerge('v1', 'Secret', 'mayday-cluster-prd', 'argocd', {
+        stringData: { server: cluster.server, config },
+      });
+      const tip = await onRemote(['rev-parse', 'gitops']);
+      for (const name of ['hello-stg', 'hello-prd', 'shop-stg', 'shop-prd']) await synced(name, tip);
+      for (const env of loadEnvironments(ws.root)) {
+        for (const app of ['hello', 'shop']) {
+          const namespace = await cluster.client.get('v1', 'Namespace', `${app}-${env.name}`);
+          expect(namespace?.metadata.labels).toMatchObject(namespaceLabels(app, env));
+          expect(await driftFromGitops(env.name, app)).toEqual([]);
+        }
+      }
+    },
+    TEST_TIMEOUT * 2,
+  );
+
+  it(
+    'a second push that changes replicas is synced; the time from push to Synced is printed',
+    async () => {
+      editValues('apps/hello/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 2'));
+      const pushed = Date.now();
+      const tip = await push('hello: two replicas in stg');
+      const published = Date.now();
+      await synced('hello-stg', tip);
+      const deployment = await cluster.client.get('apps/v1', 'Deployment', 'hello', 'hello-stg');
+      expect((deployment?.spec as { replicas: number }).replicas).toBe(2);
+      console.log(
+        `render, commit and push (lint, publish) ${published - pushed} ms; published → Synced ${Date.now() - published} ms (refreshed as a git webhook would)`,
+      );
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe('confinement, for real', () => {
+  it(
+    "an app whose manifests reach another namespace or a cluster-scoped kind is refused by its AppProject, with Argo CD's message; nothing lands",
+    async () => {
+      // a hand-made gitops folder (lint and push would never publish it): straight onto the branch
+      const clone = mkdtempSync(join(tmpdir(), 'mayday-rogue-'));
+      try {
+        await execa('git', ['clone', '-q', '-b', 'gitops', git.urlFor('gitops.git'), clone]);
+        mkdirSync(join(clone, 'gitops/stg/rogue'), { recursive: true });
+        const labels = { 'app.kubernetes.io/managed-by': 'mayday', 'app.kubernetes.io/instance': 'rogue' };
+        writeFileSync(
+          join(clone, 'gitops/stg/rogue/configmap-rogue.yaml'),
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'rogue', namespace: 'kube-system', labels },
+            data: { a: 'b' },
+          }),
+        );
+        writeFileSync(
+          join(clone, 'gitops/stg/rogue/clusterrole-rogue.yaml'),
+          JSON.stringify({
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name: 'rogue', labels },
+            rules: [],
+          }),
+        );
+        const env = {
+          GIT_AUTHOR_NAME: 'rogue',
+          GIT_AUTHOR_EMAIL: 'r@x.invalid',
+          GIT_COMMITTER_NAME: 'rogue',
+          GIT_COMMITTER_EMAIL: 'r@x.invalid',
+        };
+        await execa('git', ['-C', clone, 'add', '-A'], { env });
+        await execa('git', ['-C', clone, 'commit', '-q', '-m', 'rogue'], { env });
+        await execa('git', ['-C', clone, 'push', '-q', 'origin', 'gitops'], { env });
+      } finally {
+        rmSync(clone, { recursive: true, force: true });
+      }
+      await argocd.refreshApplicationSet(APPSET);
+      const refused = await waitFor(
+        'rogue-stg to be refused by its project',
+        async () => {
+          const state = applicationState(await argocd.application('rogue-stg'));
+          const text = state.messages.join('\n');
+          return /not permitted/.test(text) ? text : undefined;
+        },
+        { timeoutMs: SYNC_TIMEOUT, context: () => argocd.logs() },
+      );
+      console.log(`Argo CD on rogue-stg: ${refused}`);
+      expect(refused).toMatch(
+        /ClusterRole.* is not permitted in project 'mayday-stg'|namespace kube-system is not permitted in project 'mayday-stg'/,
+      );
+      expect(await cluster.client.get('v1', 'ConfigMap', 'rogue', 'kube-system')).toBeUndefined();
+      expect(await cluster.client.get('rbac.authorization.k8s.io/v1', 'ClusterRole', 'rogue')).toBeUndefined();
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe('faults heal', () => {
+  it(
+    'the application controller killed (SIGKILL) during a sync and restarted converges to Synced, nothing half-applied',
+    async () => {
+      editValues('apps/shop/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 3'));
+      const tip = await push('shop: three replicas in stg');
+      await argocd.refreshApplication('shop-stg');
+      await waitFor(
+        'shop-stg to start syncing the new revision',
+        async () => {
+          const state = applicationState(await argocd.application('shop-stg'));
+          return state.operation === 'Running' || state.revision === tip ? true : undefined;
+        },
+        { timeoutMs: SYNC_TIMEOUT, intervalMs: 50 },
+      );
+      await argocd.killApplicationController({ restart: false });
+      await argocd.startApplicationController();
+      await synced('shop-stg', tip);
+      expect(await driftFromGitops('stg', 'shop')).toEqual([]);
+    },
+    TEST_TIMEOUT * 2,
+  );
+
+  it(
+    'the API server restarted converges',
+    async () => {
+      editValues('apps/shop/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 2'));
+      const tip = await push('shop: two replicas in stg');
+      await cluster.restartApiServer();
+      await argocd.refreshApplication('shop-stg');
+      await synced('shop-stg', tip);
+      expect(await driftFromGitops('stg', 'shop')).toEqual([]);
+    },
+    TEST_TIMEOUT * 2,
+  );
+
+  it(
+    'the git server stopped shows the error on the Application, and it recovers when the server is back',
+    async () => {
+      await git.stop();
+      await argocd.refreshApplication('hello-stg');
+      const error = await waitFor(
+        'hello-stg to show that git is unreachable',
+        async () => {
+          const text = applicationState(await argocd.application('hello-stg')).messages.join('\n');
+          return /ComparisonError/.test(text) ? text : undefined;
+        },
+        { timeoutMs: SYNC_TIMEOUT, context: () => argocd.logs() },
+      );
+      console.log(`Argo CD on hello-stg with git down: ${error}`);
+      expect(error).toMatch(/127\.0\.0\.1:\d+|connection refused/);
+      await git.start();
+      editValues('apps/hello/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 1'));
+      const tip = await push('hello: one replica in stg');
+      await synced('hello-stg', tip);
+      expect(
+        applicationState(await argocd.application('hello-stg')).messages.filter((m) => m.startsWith('ComparisonError')),
+      ).toEqual([]);
+      expect(await driftFromGitops('stg', 'hello')).toEqual([]);
+    },
+    TEST_TIMEOUT * 2,
+  );
+});
+
+describe('deleting an app', () => {
+  it(
+    'and pushing deletes its Applications and prunes its resources',
+    async () => {
+      rmSync(join(ws.root, 'apps/shop'), { recursive: true });
+      for (const env of ['stg', 'prd']) rmSync(join(ws.root, `gitops/${env}/shop`), { recursive: true });
+      await push('remove shop');
+      await argocd.refreshApplicationSet(APPSET);
+      await waitFor(
+        'the shop Applications to be deleted',
+        async () => ((await argocd.applications()).some((a) => a.metadata.name.startsWith('shop-')) ? undefined : true),
+        { timeoutMs: SYNC_TIMEOUT, context: () => argocd.logs() },
+      );
+      for (const env of ['stg', 'prd']) {
+        expect(await cluster.client.list('apps/v1', 'Deployment', `shop-${env}`)).toEqual([]);
+        expect(await cluster.client.list('v1', 'Service', `shop-${env}`)).toEqual([]);
+      }
+      expect(await argocd.application('hello-stg')).toBeDefined();
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("mayday's preview and Argo CD agree", () => {
+  it(
+    'with a third env added to environments.yaml, the real ApplicationSet creates what discovery predicts',
+    async () => {
+      const envs = ws.read('platform/environments.yaml');
+      const stg = envs.slice(envs.indexOf('  - name: stg'), envs.indexOf('  - name: prd'));
+      const qa = stg
+        .replace('name: stg', 'name: qa')
+        .replace(
+          /cluster:\n {6}name: stg\n {6}server: .*/,
+          'cluster:\n      name: qa\n      server: https://qa.k8s.mayday.example',
+        )
+        .replace('namespace: "{app}-{env}"', 'namespace: "team-{app}-{env}"');
+      writeFileSync(join(ws.root, 'platform/environments.yaml'), `${envs.trimEnd()}\n\n${qa}`);
+      await mustSucceed(ws.nx(['sync']));
+      await push('a third env: qa');
+      for (const object of declaredArgoCdObjects())
+        await cluster.client.applyOrThrow(object, { fieldManager: 'mayday-bootstrap' });
+      await argocd.refreshApplicationSet(APPSET);
+      const appSet = yamlObjects(join(ws.root, 'platform/argocd/applicationset-mayday.yaml'))[0];
+      const predicted = discoverApplications(appSet, await branchFiles()).map((a) => summary(a.object));
+      expect(predicted.map((a) => a.name)).toContain('hello-qa');
+      expect(await applicationsOnceCreated(predicted.length)).toEqual(predicted);
+      expect(predicted.find((a) => a.name === 'hello-qa')).toMatchObject({
+        project: 'mayday-qa',
+        destination: { name: 'qa', namespace: 'team-hello-qa' },
+      });
+    },
+    TEST_TIMEOUT,
+  );
+});
