@@ -43,9 +43,14 @@ interface EngineResponse {
 
 const STDERR_TAIL = 4000;
 
-/** Starts the engine on the first render, with `parallel` renders at a time inside it. */
-export function startEngine(binary: string, options: { parallel?: number } = {}): RenderEngine {
-  return new EngineClient(binary, options.parallel);
+/**
+ * The engine, with `parallel` renders at a time inside it. It starts on the first render, or at once with `eager`
+ * (a batch that will render: the Go process starts while the values are being checked).
+ */
+export function startEngine(binary: string, options: { parallel?: number; eager?: boolean } = {}): RenderEngine {
+  const engine = new EngineClient(binary, options.parallel);
+  if (options.eager) engine.prestart();
+  return engine;
 }
 
 class EngineClient implements RenderEngine {
@@ -83,6 +88,10 @@ class EngineClient implements RenderEngine {
         }) + '\n',
       );
     });
+
+  prestart(): void {
+    this.child ??= this.start();
+  }
 
   async close(): Promise<void> {
     this.closing = true;

@@ -19,7 +19,7 @@ export default async function lintExecutor(
 ): Promise<{ success: boolean }> {
   return runReported(async () => {
     if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
-    const engine = startEngine(resolveEngine(context.root));
+    const engine = startEngine(resolveEngine(context.root), { eager: true });
     try {
       return await lintProject(context.root, context.projectName, options, engine.helmTemplate, (text) =>
         process.stdout.write(text),
@@ -41,7 +41,7 @@ export async function* lintBatchExecutor(
   context: ExecutorContext,
 ): AsyncIterableIterator<BatchTaskResult> {
   const parallel = batchParallelism(context);
-  const engine = startEngine(resolveEngine(context.root), { parallel });
+  const engine = startEngine(resolveEngine(context.root), { parallel, eager: true });
   try {
     yield* streamTaskResults(Object.values(taskGraph.tasks), parallel * 2, (task, output) =>
       lintProject(context.root, task.target.project, inputs[task.id] ?? {}, engine.helmTemplate, (text) =>

@@ -32,7 +32,7 @@ interface RenderSession {
 
 function openSession(root: string, parallel?: number): RenderSession {
   const environments = loadEnvironments(root);
-  return { root, environments, engine: startEngine(resolveEngine(root), { parallel }) };
+  return { root, environments, engine: startEngine(resolveEngine(root), { parallel, eager: true }) };
 }
 
 /** `nx run <app>:render`: every env rendered in memory first, then swapped into gitops/ together. */
