@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export interface Measured {
@@ -57,11 +59,18 @@ export function measure(
   options: { cwd: string; env: NodeJS.ProcessEnv; sampleMs?: number },
 ): Promise<Measured> {
   return new Promise((resolve, reject) => {
+    // output goes to a file, not a pipe: Nx exits without flushing a pipe, and the end of a long run would be lost
+    const dir = mkdtempSync(join(tmpdir(), 'mayday-measure-'));
+    const file = join(dir, 'output.log');
+    const fd = openSync(file, 'w');
     const start = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    const collect = () => {
+      const output = readFileSync(file, 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+      return output;
+    };
     let peak = 0;
     let enginePeak = 0;
     const sample = () => {
@@ -83,7 +92,7 @@ export function measure(
         peakRssKb: peak,
         enginePeakRssKb: enginePeak,
         exitCode,
-        output: Buffer.concat(chunks).toString('utf8'),
+        output: collect(),
       });
     });
   });
