@@ -53,7 +53,19 @@ export class GitopsRemote {
     const scratch = mkdtempSync(join(tmpdir(), 'mayday-gitops-'));
     const gitDir = join(scratch, 'repo.git');
     // no template: no sample hooks to copy, and none to run
-    await execa('git', ['init', '--bare', '--quiet', '--template=', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' } });
+    const init = await execa('git', ['init', '--bare', '--quiet', '--template=', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' }, reject: false });
+    if (init.exitCode !== 0) {
+      rmSync(scratch, { recursive: true, force: true });
+      const missing = (init as { code?: string }).code === 'ENOENT';
+      throw new MaydayError({
+        severity: 'error',
+        file: GITOPS_CONFIG_FILE,
+        field: 'repository',
+        rule: 'gitops-remote',
+        message: missing ? 'git is not on PATH: push and diff run git to reach the GitOps repository' : `git init failed: ${init.stderr.trim() || init.message}`,
+        hint: missing ? 'install git (2.31 or newer) and put it on PATH' : 'check that the temp folder is writable',
+      });
+    }
     const token = config.credentials ? options.environment?.[config.credentials.tokenEnv] ?? process.env[config.credentials.tokenEnv] : undefined;
     const secrets: string[] = [];
     let auth: Record<string, string> = {};

@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { gitopsPath, GITOPS_DIR } from '@mayday/model';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { gitopsPath, GITOPS_DIR, MaydayError } from '@mayday/model';
 
 /** The files one app has in one env, as the renderer produced them. */
 export interface EnvTree {
@@ -27,10 +27,42 @@ export const STAGING_DIR = `${GITOPS_DIR}/.staging`;
  * failure leaves every env as it was. Files of removed resources disappear with the old tree.
  */
 export function writeAppTrees(workspaceRoot: string, app: string, trees: readonly EnvTree[]): TreeChange[] {
+  try {
+    return swapAppTrees(workspaceRoot, app, trees);
+  } catch (error) {
+    throw writeFailure(error, workspaceRoot, app, trees);
+  }
+}
+
+/** A full disk or a read-only folder is the user's to fix: a diagnostic naming the folder, not a stack. */
+function writeFailure(error: unknown, workspaceRoot: string, app: string, trees: readonly EnvTree[]): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the folder is on a read-only filesystem',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted (read-only or immutable)',
+  };
+  if (!code || !reasons[code]) return error;
+  return new MaydayError(
+    trees.map((tree) => ({
+      severity: 'error' as const,
+      file: gitopsPath(tree.env, app),
+      rule: 'gitops-write',
+      message: `cannot write the rendered files: ${reasons[code]} (${code} on ${relative(workspaceRoot, (error as NodeJS.ErrnoException).path ?? join(workspaceRoot, GITOPS_DIR))}); every env of ${app} is left as it was`,
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and render again' : `make ${GITOPS_DIR}/ writable and render again`,
+    })),
+  );
+}
+
+function swapAppTrees(workspaceRoot: string, app: string, trees: readonly EnvTree[]): TreeChange[] {
   const changes = trees.map((tree) => diffTree(workspaceRoot, app, tree));
   const toSwap = trees.filter((_, i) => changes[i].status !== 'unchanged');
   if (toSwap.length === 0) return changes;
 
+  // a read-only mount makes mkdir report ENOENT; access says what is true
+  if (existsSync(join(workspaceRoot, GITOPS_DIR))) accessSync(join(workspaceRoot, GITOPS_DIR), constants.W_OK);
   const stagingRoot = join(workspaceRoot, STAGING_DIR);
   mkdirSync(stagingRoot, { recursive: true });
   const staging = mkdtempSync(join(stagingRoot, `${app}-`));

@@ -64,9 +64,41 @@ export function readValuesSchema(workspaceRoot: string): string {
  */
 export function validateValues(schemaText: string, layers: readonly ValuesLayer[]): Diagnostic[] {
   const validate = valuesValidator(schemaText);
+  const removed = removedDefaults(layers);
+  if (removed.length) return removed;
   const merged = mergeLayers(layers);
   if (validate(merged)) return [];
   return dedupe((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => toDiagnostic(e, layers)));
+}
+
+/**
+ * `key: null` is Helm's way to drop a default, but the base chart's templates read every mapping
+ * its values.yaml defines: dropping one (`probes: null`) makes Helm fail with a nil pointer. Refused
+ * at the file and line that wrote it, saying what to write instead.
+ */
+function removedDefaults(layers: readonly ValuesLayer[]): Diagnostic[] {
+  const [chart, ...rest] = layers;
+  const found: Diagnostic[] = [];
+  const walk = (layer: ValuesLayer, value: unknown, defaults: unknown, path: (string | number)[]) => {
+    if (!isPlainObject(value) || !isPlainObject(defaults)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const at = [...path, key];
+      if (child === null && isPlainObject(defaults[key])) {
+        const fields = Object.keys(defaults[key] as Values);
+        found.push({
+          severity: 'error',
+          file: layer.source.file,
+          line: layer.source.lineOf(at),
+          field: dotted(at),
+          rule: 'values-schema',
+          message: `null would remove the base chart's ${dotted(at)} (${fields.join(', ')}), which its templates read`,
+          hint: `set only the fields you want to change, e.g. ${dotted([...at, fields[0]])}: …${'enabled' in (defaults[key] as Values) ? `, or ${dotted([...at, 'enabled'])}: false` : ''}`,
+        });
+      } else walk(layer, child, defaults[key], at);
+    }
+  };
+  if (chart) for (const layer of rest) walk(layer, layer.data, chart.data, []);
+  return found;
 }
 
 function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagnostic {

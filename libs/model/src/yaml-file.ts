@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { MaydayError } from './diagnostics.ts';
 
@@ -33,7 +34,18 @@ export function parseYamlFile(file: string, text: string): YamlFile {
       }),
     );
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new MaydayError({
+      severity: 'error',
+      file,
+      rule: 'yaml-syntax',
+      message: `cannot be read: ${(error as Error).message.split('\n')[0]}`,
+      hint: 'write the values out instead of nesting YAML aliases (&anchor / *alias) this deep',
+    });
+  }
   return {
     file,
     data,
@@ -43,18 +55,63 @@ export function parseYamlFile(file: string, text: string): YamlFile {
 }
 
 export function readYamlFile(absolutePath: string, displayPath: string): YamlFile {
-  let text: string;
+  return parseYamlFile(displayPath, readUserFile(absolutePath, displayPath));
+}
+
+/** Values and config files are small: a larger one is a mistake (a log, a dump), not something to parse. */
+export const MAX_USER_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a file a user wrote, refusing what is not one: a directory, a symlink that leaves the
+ * workspace, more than MAX_USER_FILE_BYTES, bytes that are not UTF-8. Each refusal names the file.
+ */
+export function readUserFile(absolutePath: string, displayPath: string): string {
+  const refuse = (message: string, hint: string, line?: number): never => {
+    throw new MaydayError({ severity: 'error', file: displayPath, line, rule: 'file', message, hint });
+  };
+  let stat: ReturnType<typeof lstatSync>;
   try {
-    text = readFileSync(absolutePath, 'utf8');
+    stat = lstatSync(absolutePath);
   } catch {
-    throw new MaydayError({
-      severity: 'error',
-      file: displayPath,
-      message: 'file not found',
-      hint: `create ${displayPath}`,
-    });
+    return refuse('file not found', `create ${displayPath}`);
   }
-  return parseYamlFile(displayPath, text);
+  if (stat.isSymbolicLink()) {
+    const root = absolutePath.endsWith(displayPath)
+      ? absolutePath.slice(0, -displayPath.length)
+      : dirname(absolutePath);
+    let target: string;
+    try {
+      target = realpathSync(absolutePath);
+    } catch {
+      return refuse('is a symlink to a file that does not exist', `replace it with the file itself`);
+    }
+    const inside = relative(realpathSync(root || '.'), target);
+    if (inside.startsWith('..') || isAbsolute(inside))
+      refuse(
+        `is a symlink to ${target}, outside the workspace`,
+        'keep the file itself in the repository: what is outside it is not versioned with the app',
+      );
+    stat = statSync(absolutePath);
+  }
+  if (stat.isDirectory())
+    refuse('is a directory, not a file', `remove the folder and write ${displayPath} as a YAML file`);
+  if (stat.size > MAX_USER_FILE_BYTES)
+    refuse(
+      `is ${(stat.size / 1024 / 1024).toFixed(1)} MiB; files mayday reads are at most 1 MiB`,
+      'this is not a hand-written values or config file: check what was written into it',
+    );
+  const bytes = readFileSync(absolutePath);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lenient = bytes.toString('utf8');
+    const line = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD'))).split('\n').length;
+    return refuse(
+      `is not UTF-8 text (line ${line} has bytes that are not)`,
+      'save it as UTF-8 (YAML files are UTF-8 text)',
+      line,
+    );
+  }
 }
 
 function lineOfPath(doc: Document, counter: LineCounter, path: readonly (string | number)[]): number | undefined {

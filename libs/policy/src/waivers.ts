@@ -7,14 +7,11 @@ export const waiverFile = (app: string): string => `${appDir(app)}/policy-waiver
 
 export const waiverSchema = z.strictObject({
   /** The policy waived, by its ValidatingAdmissionPolicy name (`mayday-probes`). */
-  policy: z.string().min(1, 'policy: name the ValidatingAdmissionPolicy to waive, e.g. mayday-probes'),
+  policy: z.string().min(1, 'name the ValidatingAdmissionPolicy to waive, e.g. mayday-probes'),
   /** The one env the waiver holds in. */
-  env: z.string().min(1, 'env: name the environment the waiver holds in, e.g. stg'),
+  env: z.string().min(1, 'name the environment the waiver holds in, e.g. stg'),
   /** Why the app may break the policy; reviewed like code. */
-  reason: z
-    .string()
-    .trim()
-    .min(10, 'reason: say in a sentence why this app may break the policy (at least 10 characters)'),
+  reason: z.string().trim().min(10, 'say in a sentence why this app may break the policy (at least 10 characters)'),
 });
 
 export const waiverFileSchema = z.strictObject({
@@ -34,20 +31,24 @@ export function loadWaivers(
   if (!existsSync(join(workspaceRoot, file))) return [];
   const source = readYamlFile(join(workspaceRoot, file), file);
   const parsed = waiverFileSchema.safeParse(source.data ?? {});
-  if (!parsed.success) {
-    throw new MaydayError(
-      zodDiagnostics(
+  const problems: Diagnostic[] = parsed.success
+    ? []
+    : zodDiagnostics(
         source,
         parsed.error.issues,
         'policy-waiver',
         'each waiver needs policy, env and reason; see platform/policies/README.md',
-      ),
-    );
-  }
-  const problems: Diagnostic[] = [];
-  const waivers = parsed.data.waivers.map((w, i) => {
+        waiverFileSchema,
+      );
+  // a short reason must not hide an unknown policy or env in the same file: check every waiver that has them
+  const listed = (source.data as { waivers?: unknown } | null)?.waivers;
+  const candidates = (Array.isArray(listed) ? listed : []).map(
+    (w) => w as Partial<Record<'policy' | 'env' | 'reason', unknown>>,
+  );
+  const waivers = candidates.map((raw, i) => {
+    const w = { policy: String(raw.policy ?? ''), env: String(raw.env ?? ''), reason: String(raw.reason ?? '').trim() };
     const line = source.lineOf(['waivers', i]);
-    if (!knownPolicies.includes(w.policy)) {
+    if (w.policy && !knownPolicies.includes(w.policy)) {
       const guess = closest(w.policy, knownPolicies);
       problems.push({
         severity: 'error',
@@ -59,7 +60,7 @@ export function loadWaivers(
         hint: guess ? `did you mean "${guess}"?` : `policies: ${knownPolicies.join(', ')}`,
       });
     }
-    if (!knownEnvs.includes(w.env)) {
+    if (w.env && !knownEnvs.includes(w.env)) {
       problems.push({
         severity: 'error',
         file,
@@ -72,6 +73,6 @@ export function loadWaivers(
     }
     return { ...w, file, line };
   });
-  if (problems.length) throw new MaydayError(problems);
+  if (problems.length) throw new MaydayError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return waivers;
 }

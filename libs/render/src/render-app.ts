@@ -68,7 +68,18 @@ export function loadAppValues(
   const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files]
     .map((file) => readValuesFile(join(workspaceRoot, file), file))
     .map((source) => ({ source, data: source.data }));
-  const notMappings = layers.filter((l) => typeof l.data !== 'object' || l.data === null || Array.isArray(l.data));
+  const appValues = layers[1];
+  if (appValues && isMapping(appValues.data) && !('team' in appValues.data))
+    throw new MaydayError({
+      severity: 'error',
+      file: appValues.source.file,
+      line: 1,
+      field: 'team',
+      rule: 'values-schema',
+      message: 'required field "team" is missing: every app names the team that owns it',
+      hint: `set team: <team> in ${appValues.source.file} (and the image and port it runs)`,
+    });
+  const notMappings = layers.filter((l) => !isMapping(l.data));
   if (notMappings.length)
     throw new MaydayError(
       notMappings.map((l) => ({
@@ -188,3 +199,6 @@ const indent = (text: string): string =>
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
+
+const isMapping = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

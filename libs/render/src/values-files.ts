@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parseYamlFile, readYamlFile, type YamlFile } from '@mayday/model';
+import { parseYamlFile, readUserFile, type YamlFile } from '@mayday/model';
 
 const parsed = new Map<string, YamlFile>();
 const MAX_ENTRIES = 1024;
@@ -10,12 +9,7 @@ const MAX_ENTRIES = 1024;
  * edited file is parsed again; the parsed data is shared, so callers must not mutate it.
  */
 export function readValuesFile(absolutePath: string, displayPath: string): YamlFile {
-  let text: string;
-  try {
-    text = readFileSync(absolutePath, 'utf8');
-  } catch {
-    return readYamlFile(absolutePath, displayPath); // throws the usual "file not found" diagnostic
-  }
+  const text = readUserFile(absolutePath, displayPath);
   const key = `${displayPath}\0${text}`;
   let file = parsed.get(key);
   if (!file) {

@@ -17,6 +17,12 @@ export function checkOptions(target: string, app: string, options: object): void
   const problems: Diagnostic[] = [];
   for (const [key, value] of Object.entries(options)) {
     if (key.startsWith('__') || value === undefined) continue;
+    // Nx hands over `--allow-dirty` as typed: the executors read the schema's camelCase name
+    const camel = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (camel !== key && schema.properties[camel]) {
+      (options as Record<string, unknown>)[camel] ??= value;
+      continue;
+    }
     const property = schema.properties[key];
     const where = { severity: 'error' as const, file: `nx run ${app}:${target}`, field: `--${key}`, rule: 'option' };
     if (!property) {

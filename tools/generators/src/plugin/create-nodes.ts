@@ -28,7 +28,11 @@ export const createNodes: CreateNodes<MaydayPluginOptions> = [
     const existingPlatform = Object.entries(PLATFORM_PROJECTS).filter(([, p]) =>
       existsSync(join(context.workspaceRoot, p.root)),
     );
-    const appDependencies = existingPlatform.filter(([, p]) => p.appsDependOnIt).map(([name]) => name);
+    // the platform projects exist only with environments.yaml; without it render says so instead of Nx
+    const hasPlatform = existsSync(join(context.workspaceRoot, ENVIRONMENTS_FILE));
+    const appDependencies = hasPlatform
+      ? existingPlatform.filter(([, p]) => p.appsDependOnIt).map(([name]) => name)
+      : [];
     return files.map((file): readonly [string, CreateNodesResult] => {
       if (file === ENVIRONMENTS_FILE) return [file, { projects: platformProjects(existingPlatform) }];
       const root = dirname(file);

@@ -121,6 +121,10 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
   }
   if (!/^[a-z]/.test(name))
     fail(`app name "${name}" must start with a letter (it becomes an Nx project and Helm release name)`);
+  if (name.startsWith('kube-'))
+    fail(
+      `app name "${name}" starts with "kube-": Kubernetes reserves namespaces beginning with kube- for itself; choose another name`,
+    );
   if (name.length > maxLength) {
     const longest = envs.map((env) => namespaceFor(env, name)).sort((a, b) => b.length - a.length)[0];
     fail(
