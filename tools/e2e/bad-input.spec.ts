@@ -254,7 +254,7 @@ const cases: BadInput[] = [
   },
   {
     input: 'probes: null',
-    setup: replace(VALUES, /^probes:\n(  .*\n)+/m, 'probes: null\n'),
+    setup: replace(VALUES, /^probes:\n( {2}.*\n)+/m, 'probes: null\n'),
     command: render,
     names: [VALUES, 'probes', 'null would remove'],
   },
