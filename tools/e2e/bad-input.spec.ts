@@ -256,13 +256,13 @@ const cases: BadInput[] = [
     input: 'probes: null',
     setup: replace(VALUES, /^probes:\n( {2}.*\n)+/m, 'probes: null\n'),
     command: render,
-    names: [VALUES, 'probes', 'null would remove'],
+    names: [VALUES, 'probes', 'null removes'],
   },
   {
     input: 'readiness: null',
     setup: append(STG, 'probes:\n  readiness: null\n'),
     command: render,
-    names: [STG, 'probes.readiness', 'null would remove'],
+    names: [STG, 'probes.readiness', 'null removes'],
   },
   {
     input: 'a values typo caught by lint',

@@ -34,6 +34,10 @@ describe.each(TRANSPORTS)('diffGitops against the branch published over %s', (tr
       expect(text).toContain('  ~ Deployment/hello  deployment-hello.yaml');
       expect(text).toContain('hello · prd  gitops/prd/hello  no changes');
       expect(changedLines(text)).toEqual(['-  replicas: 1', '+  replicas: 2']);
+      // every app/env summary comes before the first file's diff
+      const lines = text.split('\n');
+      expect(lines.findIndex((l) => l.startsWith('hello · prd'))).toBeLessThan(lines.findIndex((l) => l.startsWith('---')));
+      expect(lines.indexOf('File by file:')).toBeLessThan(lines.findIndex((l) => l.startsWith('---')));
       const coloured = formatDiffText(diff, { color: true });
       expect(coloured).toContain('\u001b[32m+  replicas: 2\u001b[39m');
       expect(coloured).toContain('\u001b[31m-  replicas: 1\u001b[39m');

@@ -131,12 +131,18 @@ export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = 
   const lines = [c.bold(`mayday diff against ${against}`)];
   lines.push('', `${c.bold('Argo CD Applications')}  ${applicationCounts(diff.applications)}  ${c.dim(`(compared with ${diff.applications.before})`)}`);
   for (const line of applicationChangeLines(diff.applications)) lines.push(`  ${(line.startsWith('+') ? c.green : line.startsWith('-') ? c.red : c.yellow)(line)}`);
+  // the summary of every app and env first: a new app's full files would bury it
   for (const folder of diff.folders) {
     lines.push('', `${c.bold(`${folder.app} · ${folder.env}`)}  ${folder.path}  ${folder.resources.length ? c.yellow(summaryOf(folder)) : c.dim('no changes')}`);
     for (const r of folder.resources) {
       const colour = r.status === 'added' ? c.green : r.status === 'removed' ? c.red : c.yellow;
       lines.push(`  ${colour(`${MARK[r.status]} ${r.resource}`)}  ${c.dim(r.file)}`);
     }
+  }
+  const changed = diff.folders.filter((folder) => folder.resources.length > 0);
+  if (changed.length) lines.push('', c.bold('File by file:'));
+  for (const folder of changed) {
+    lines.push('', c.bold(`${folder.app} · ${folder.env}`));
     for (const r of folder.resources) lines.push(colourPatch(r.patch, c));
   }
   return lines.join('\n') + '\n';

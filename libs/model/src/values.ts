@@ -64,19 +64,17 @@ export function readValuesSchema(workspaceRoot: string): string {
  */
 export function validateValues(schemaText: string, layers: readonly ValuesLayer[]): Diagnostic[] {
   const validate = valuesValidator(schemaText);
-  const removed = removedDefaults(layers);
-  if (removed.length) return removed;
   const merged = mergeLayers(layers);
   if (validate(merged)) return [];
   return dedupe((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => toDiagnostic(e, layers)));
 }
 
 /**
- * `key: null` is Helm's way to drop a default, but the base chart's templates read every mapping
- * its values.yaml defines: dropping one (`probes: null`) makes Helm fail with a nil pointer. Refused
- * at the file and line that wrote it, saying what to write instead.
+ * `key: null` is Helm's way to drop a default; where the base chart's templates still read that
+ * mapping (`probes: null`), Helm fails with a nil pointer that names no values file. These are the
+ * nulls to blame then, at the file and line that wrote them, with what to write instead.
  */
-function removedDefaults(layers: readonly ValuesLayer[]): Diagnostic[] {
+export function nullsOverChartMappings(layers: readonly ValuesLayer[]): Diagnostic[] {
   const [chart, ...rest] = layers;
   const found: Diagnostic[] = [];
   const walk = (layer: ValuesLayer, value: unknown, defaults: unknown, path: (string | number)[]) => {
@@ -91,7 +89,7 @@ function removedDefaults(layers: readonly ValuesLayer[]): Diagnostic[] {
           line: layer.source.lineOf(at),
           field: dotted(at),
           rule: 'values-schema',
-          message: `null would remove the base chart's ${dotted(at)} (${fields.join(', ')}), which its templates read`,
+          message: `null removes the base chart's ${dotted(at)} (${fields.join(', ')}), which its templates still read, so Helm fails with a nil pointer`,
           hint: `set only the fields you want to change, e.g. ${dotted([...at, fields[0]])}: …${'enabled' in (defaults[key] as Values) ? `, or ${dotted([...at, 'enabled'])}: false` : ''}`,
         });
       } else walk(layer, child, defaults[key], at);

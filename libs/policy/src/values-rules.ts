@@ -45,22 +45,47 @@ const valuesRules = z
 
 /** Diagnostics at the values file and line that set each offending field. */
 export function valuesRuleDiagnostics(layers: readonly ValuesLayer[]): Diagnostic[] {
-  const parsed = valuesRules.safeParse(mergeLayers(layers));
-  if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const layer =
-      [...layers].reverse().find((l) => l.source.has(path)) ??
-      [...layers].reverse().find((l) => l.source.has(path.slice(0, -1))) ??
-      layers[layers.length - 1];
-    const rule = (issue as { params?: { rule?: string } }).params?.rule ?? 'values';
-    return {
-      severity: 'error' as const,
+  const merged = mergeLayers(layers);
+  const parsed = valuesRules.safeParse(merged);
+  const warnings = ignoredReplicas(layers, merged);
+  if (parsed.success) return warnings;
+  return [
+    ...parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const layer =
+        [...layers].reverse().find((l) => l.source.has(path)) ??
+        [...layers].reverse().find((l) => l.source.has(path.slice(0, -1))) ??
+        layers[layers.length - 1];
+      const rule = (issue as { params?: { rule?: string } }).params?.rule ?? 'values';
+      return {
+        severity: 'error' as const,
+        file: layer.source.file,
+        line: layer.source.lineOf(path),
+        field: dotted(path),
+        rule,
+        message: issue.message,
+      };
+    }),
+    ...warnings,
+  ];
+}
+
+/** `replicas` set beside an enabled autoscaler is not what runs: say so, at the file that set it. */
+function ignoredReplicas(layers: readonly ValuesLayer[], merged: Record<string, unknown>): Diagnostic[] {
+  const autoscaling = merged.autoscaling as
+    { enabled?: boolean; minReplicas?: number; maxReplicas?: number } | undefined;
+  if (!autoscaling?.enabled || merged.replicas === undefined || merged.replicas === autoscaling.minReplicas) return [];
+  const layer = [...layers].reverse().find((l) => l.source.has(['replicas']));
+  if (!layer || layer === layers[0]) return [];
+  return [
+    {
+      severity: 'warning',
       file: layer.source.file,
-      line: layer.source.lineOf(path),
-      field: dotted(path),
-      rule,
-      message: issue.message,
-    };
-  });
+      line: layer.source.lineOf(['replicas']),
+      field: 'replicas',
+      rule: 'values-autoscaling',
+      message: `replicas: ${String(merged.replicas)} has no effect while autoscaling.enabled is true: the HorizontalPodAutoscaler keeps ${autoscaling.minReplicas ?? '?'} to ${autoscaling.maxReplicas ?? '?'} pods`,
+      hint: `set autoscaling.minReplicas instead, or autoscaling.enabled: false to run exactly ${String(merged.replicas)}`,
+    },
+  ];
 }

@@ -12,6 +12,7 @@ import {
   hasErrors,
   MaydayError,
   namespaceFor,
+  nullsOverChartMappings,
   readValuesSchema,
   validateValues,
   type Environment,
@@ -126,13 +127,15 @@ export function helmRequestFor(
 export async function renderApp(context: RenderContext, app: string, env: Environment): Promise<RenderedEnv> {
   const { workspaceRoot } = context;
   const files = appValuesFiles(workspaceRoot, app, env.name);
-  loadAppValues(workspaceRoot, app, env, files);
+  const layers = loadAppValues(workspaceRoot, app, env, files);
   const request = helmRequestFor(workspaceRoot, app, env, files);
   let output: string;
   try {
     output = await context.helmTemplate(request);
   } catch (error) {
     if (!(error instanceof HelmError)) throw error;
+    const nulls = /nil pointer evaluating/.test(error.message) ? nullsOverChartMappings(layers) : [];
+    if (nulls.length) throw new MaydayError(nulls);
     throw new MaydayError({
       severity: 'error',
       file: files[files.length - 1],

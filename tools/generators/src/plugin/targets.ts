@@ -56,7 +56,8 @@ export function appTargets(
       executor: 'mayday:lint',
       cache: true,
       inputs: LINT_INPUTS,
-      outputs: [],
+      // only with --output: the report file
+      outputs: ['{options.output}'],
       metadata: {
         description: `Lint ${app} in every env: values, strict Kubernetes schemas and platform/policies (renders in memory, writes nothing)`,
         technologies: ['helm', 'kubernetes'],

@@ -163,6 +163,21 @@ describe('nx run <app>:lint', () => {
     }
   });
 
+  it('replicas beside an enabled autoscaler is a warning saying the autoscaler owns the count, at the file that set it', async () => {
+    const prd = `apps/${APP}/values-prd.yaml`;
+    writeFileSync(join(ws.root, prd), ws.read(prd).replace(/^replicas: \d+$/m, 'replicas: 2'));
+    try {
+      const { success, out } = await lint();
+      expect(success).toBe(true);
+      expect(out).toMatch(
+        /apps\/shop\/values-prd\.yaml:\d+: warning values-autoscaling: replicas: replicas: 2 has no effect while autoscaling\.enabled is true: the HorizontalPodAutoscaler keeps 3 to \d+ pods/,
+      );
+      expect(out).not.toMatch(/apps\/shop\/values-stg\.yaml.*values-autoscaling/);
+    } finally {
+      restoreApps();
+    }
+  });
+
   it('a plaintext Secret fails mayday-no-plaintext-secret at the values file that adds it', async () => {
     append(
       `apps/${APP}/values.yaml`,
@@ -270,6 +285,16 @@ describe('nx run <app>:lint', () => {
     } finally {
       rmSync(join(ws.root, `apps/${APP}/values-prod.yaml`));
     }
+  });
+
+  it('--format=json --output writes one clean JSON report for every app of the run, outside Nx\'s banners', async () => {
+    const result = await ws.nx(['run-many', '-t', 'lint', '--skip-nx-cache', '--format=json', '--output=tmp/lint.json']);
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(ws.read('tmp/lint.json')) as { errors: number; apps: { app: string }[] };
+    expect(report.apps.map((a) => a.app)).toEqual(['cart', APP]);
+    expect(report.errors).toBe(0);
+    expect(result.all).not.toContain('"apps"');
+    rmSync(join(ws.root, 'tmp'), { recursive: true, force: true });
   });
 
   it('--format=json gives the same findings for machines', async () => {

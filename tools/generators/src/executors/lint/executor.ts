@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
@@ -10,6 +12,8 @@ import { runReported } from '../report.ts';
 export interface LintExecutorOptions {
   env?: string[];
   format?: 'text' | 'json';
+  /** Write the report (in `format`) to this file, and only the text summary to the terminal. */
+  output?: string;
 }
 
 /** `nx run <app>:lint`: renders in memory and checks values, schemas and policies; writes nothing. */
@@ -21,9 +25,17 @@ export default async function lintExecutor(
     if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
     const engine = startEngine(resolveEngine(context.root), { eager: true });
     try {
-      return await lintProject(context.root, context.projectName, options, engine.helmTemplate, (text) =>
-        process.stdout.write(text),
+      const results: AppLintResult[] = [];
+      const ok = await lintProject(
+        context.root,
+        context.projectName,
+        options,
+        engine.helmTemplate,
+        (text) => process.stdout.write(text),
+        results,
       );
+      writeReport(context.root, options, results);
+      return ok;
     } finally {
       await engine.close();
     }
@@ -42,12 +54,20 @@ export async function* lintBatchExecutor(
 ): AsyncIterableIterator<BatchTaskResult> {
   const parallel = batchParallelism(context);
   const engine = startEngine(resolveEngine(context.root), { parallel, eager: true });
+  const results: AppLintResult[] = [];
   try {
     yield* streamTaskResults(Object.values(taskGraph.tasks), parallel * 2, (task, output) =>
-      lintProject(context.root, task.target.project, inputs[task.id] ?? {}, engine.helmTemplate, (text) =>
-        output.push(text.replace(/\n$/, '')),
+      lintProject(
+        context.root,
+        task.target.project,
+        inputs[task.id] ?? {},
+        engine.helmTemplate,
+        (text) => output.push(text.replace(/\n$/, '')),
+        results,
       ),
     );
+    const first = Object.values(taskGraph.tasks)[0];
+    if (first) writeReport(context.root, inputs[first.id] ?? {}, results);
   } finally {
     await engine.close();
   }
@@ -59,6 +79,7 @@ async function lintProject(
   options: LintExecutorOptions,
   helmTemplate: HelmTemplate,
   print: (text: string) => void,
+  results: AppLintResult[],
 ): Promise<boolean> {
   checkOptions('lint', app, options);
   const all = loadEnvironments(root);
@@ -73,8 +94,18 @@ async function lintProject(
     if (options.format !== 'json' || !isMaydayError(error)) throw error;
     result = { app, envs: [], findings: error.diagnostics.map((d) => ({ ...d, app, env: '' })) };
   }
-  print(options.format === 'json' ? formatLintJson([result]) : colour(formatLintText([result])));
+  results.push(result);
+  print(options.format === 'json' && !options.output ? formatLintJson([result]) : colour(formatLintText([result])));
   return totals([result]).errors === 0;
+}
+
+/** --output: one report for every app of the run, so machines read a file without Nx's banners. */
+function writeReport(root: string, options: LintExecutorOptions, results: AppLintResult[]): void {
+  if (!options.output) return;
+  const sorted = [...results].sort((a, b) => a.app.localeCompare(b.app));
+  const file = resolve(root, options.output);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, options.format === 'json' ? formatLintJson(sorted) : formatLintText(sorted));
 }
 
 function colour(text: string): string {
