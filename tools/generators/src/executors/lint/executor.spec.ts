@@ -287,8 +287,15 @@ describe('nx run <app>:lint', () => {
     }
   });
 
-  it('--format=json --output writes one clean JSON report for every app of the run, outside Nx\'s banners', async () => {
-    const result = await ws.nx(['run-many', '-t', 'lint', '--skip-nx-cache', '--format=json', '--output=tmp/lint.json']);
+  it("--format=json --output writes one clean JSON report for every app of the run, outside Nx's banners", async () => {
+    const result = await ws.nx([
+      'run-many',
+      '-t',
+      'lint',
+      '--skip-nx-cache',
+      '--format=json',
+      '--output=tmp/lint.json',
+    ]);
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(ws.read('tmp/lint.json')) as { errors: number; apps: { app: string }[] };
     expect(report.apps.map((a) => a.app)).toEqual(['cart', APP]);
