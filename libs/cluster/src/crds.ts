@@ -34,7 +34,10 @@ export interface PinnedCrdFile {
 }
 
 export function loadCrdPins(root: string): PinnedCrdFile[] {
-  const parsed = crdPinsSchema.safeParse(parse(readFileSync(join(root, CRD_PINS_FILE), 'utf8')));
+  const parsed = crdPinsSchema.safeParse(
+    // every value is a string (a sha256 of digits only is not a number)
+    parse(readFileSync(join(root, CRD_PINS_FILE), 'utf8'), { schema: 'failsafe' }),
+  );
   if (!parsed.success) {
     throw new MaydayError(
       parsed.error.issues.map((issue) => ({

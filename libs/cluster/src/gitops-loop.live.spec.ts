@@ -311,15 +311,24 @@ describe('faults heal', () => {
       editValues('apps/shop/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 3'));
       const tip = await push('shop: three replicas in stg');
       await argocd.refreshApplication('shop-stg');
-      await waitFor(
+      // the moment the controller has seen the new revision (OutOfSync at it) or runs its sync: kill it there
+      const atKill = await waitFor(
         'shop-stg to start syncing the new revision',
         async () => {
           const state = applicationState(await argocd.application('shop-stg'));
-          return state.operation === 'Running' || state.revision === tip ? true : undefined;
+          return state.operation === 'Running' || (state.revision === tip && state.sync === 'OutOfSync')
+            ? state
+            : undefined;
         },
         { timeoutMs: SYNC_TIMEOUT, intervalMs: 50 },
       );
       await argocd.killApplicationController({ restart: false });
+      const replicas = (await cluster.client.get('apps/v1', 'Deployment', 'shop', 'shop-stg'))?.spec as {
+        replicas?: number;
+      };
+      console.log(
+        `application controller killed with shop-stg ${atKill.sync}, operation ${atKill.operation ?? 'none'}, Deployment at ${replicas?.replicas} replicas (gitops/ says 3)`,
+      );
       await argocd.startApplicationController();
       await synced('shop-stg', tip);
       expect(await driftFromGitops('stg', 'shop')).toEqual([]);
