@@ -113,4 +113,9 @@ elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   fail "redis-server is missing (Argo CD's cache in the live tests): install it (Debian/Ubuntu: sudo apt-get install redis-server)"
 fi
+
+# 6. The portal (platform/backstage): its own lockfile and install, so the core install stays small.
+if [ "${MAYDAY_SKIP_PORTAL:-}" = 1 ]; then say "portal install skipped (MAYDAY_SKIP_PORTAL=1)"; else
+  bash tools/toolchain/setup-portal.sh "$@"
+fi
 say "ready. Use the toolchain in your shell with: source tools/toolchain/env.sh"

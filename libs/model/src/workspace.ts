@@ -4,6 +4,7 @@
  */
 export const APPS_DIR = 'apps';
 export const ENVIRONMENTS_FILE = 'platform/environments.yaml';
+export const TEAMS_FILE = 'platform/teams.yaml';
 export const CHART_DIR = 'platform/charts/app';
 export const CHART_SCHEMA_FILE = `${CHART_DIR}/values.schema.json`;
 export const CHART_VALUES_FILE = `${CHART_DIR}/values.yaml`;

@@ -11,7 +11,7 @@ import {
   SchemaValidEntityPolicy,
 } from '@backstage/catalog-model';
 import { parse } from 'yaml';
-import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE } from '@mayday/model';
+import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE, TEAMS_FILE } from '@mayday/model';
 import appGenerator, { type AppGeneratorSchema } from './generator.ts';
 
 const REPO = join(import.meta.dirname, '../../../../..');
@@ -20,7 +20,7 @@ let tree: Tree;
 
 beforeEach(() => {
   tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
-  for (const file of [ENVIRONMENTS_FILE, CHART_SCHEMA_FILE, CHART_VALUES_FILE])
+  for (const file of [ENVIRONMENTS_FILE, TEAMS_FILE, CHART_SCHEMA_FILE, CHART_VALUES_FILE])
     tree.write(file, readFileSync(join(REPO, file), 'utf8'));
 });
 const yamlOf = (path: string) => parse(tree.read(path, 'utf8')!);
@@ -117,6 +117,11 @@ describe('mayday:app generator', () => {
     ['an image without a tag', { image: 'ghcr.io/acme/shop' }, /--image: image "ghcr.io\/acme\/shop" has no tag/],
     ['an image tagged latest', { image: 'ghcr.io/acme/shop:latest' }, /"latest"/],
     ['a team that is not a DNS label', { team: 'Payments Team' }, /--team "Payments Team" must be a DNS label/],
+    [
+      'a team missing from platform/teams.yaml',
+      { team: 'paymnets' },
+      /--team: team "paymnets" is not in platform\/teams.yaml: did you mean "payments"\? known teams: platform, payments, checkout/,
+    ],
   ])('refuses %s and writes nothing', async (_, override, message) => {
     await expect(appGenerator(tree, { ...shop, ...override })).rejects.toThrow(message);
     expect(appFiles()).toEqual([]);
@@ -124,7 +129,7 @@ describe('mayday:app generator', () => {
 
   it('refuses an app that already exists', async () => {
     await appGenerator(tree, shop);
-    await expect(appGenerator(tree, { ...shop, team: 'other' })).rejects.toThrow(
+    await expect(appGenerator(tree, { ...shop, team: 'checkout' })).rejects.toThrow(
       'app "shop" already exists at apps/shop/',
     );
   });

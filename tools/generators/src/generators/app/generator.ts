@@ -10,13 +10,16 @@ import {
   CHART_VALUES_FILE,
   DNS1123_LABEL,
   ENVIRONMENTS_FILE,
+  findTeam,
   formatDiagnostic,
   isPort,
   maxAppNameLength,
   namespaceFor,
   parseEnvironments,
   parseImage,
+  parseTeams,
   parseYamlFile,
+  TEAMS_FILE,
   validateValues,
   type Environment,
   type ImageRef,
@@ -135,6 +138,8 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
     fail(`app "${name}" already exists at ${appDir(name)}/: choose another name, or edit its values files`);
   if (!DNS1123_LABEL.test(team) || team.length > 63)
     fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
+  const owner = findTeam(readTeams(tree), team);
+  if ('error' in owner) fail(`--team: ${owner.error}`);
   if (!isPort(port)) fail(`--port ${raw.port} must be a whole number from 1 to 65535`);
   if (port < 1024)
     logger.warn(
@@ -203,6 +208,17 @@ function readEnvironments(tree: Tree): Environment[] {
     fail(`${ENVIRONMENTS_FILE} not found: run the generator in a mayday workspace (apps go in ${APPS_DIR}/)`);
   try {
     return parseEnvironments(parseYamlFile(ENVIRONMENTS_FILE, text));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+}
+
+/** platform/teams.yaml is the one list of teams: an app's owner must be one of them. */
+function readTeams(tree: Tree) {
+  const text = tree.read(TEAMS_FILE, 'utf8');
+  if (text === null) fail(`${TEAMS_FILE} not found: it lists the teams that can own apps`);
+  try {
+    return parseTeams(parseYamlFile(TEAMS_FILE, text));
   } catch (error) {
     fail((error as Error).message);
   }

@@ -1,0 +1,3 @@
+export * from './org-entities.ts';
+export * from './template-form.ts';
+export * from './portal-files.ts';
