@@ -5,7 +5,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '.tools/**', '.nx/**', 'tmp/**', 'coverage/**', 'gitops/**', '**/files/**', 'platform/backstage/**'],
+    ignores: [
+      '**/node_modules/**',
+      '.tools/**',
+      '.nx/**',
+      'tmp/**',
+      'coverage/**',
+      'gitops/**',
+      '**/files/**',
+      'platform/backstage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

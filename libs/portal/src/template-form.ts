@@ -41,9 +41,10 @@ export function templateParameters(
   for (const [name, property] of Object.entries(schema.properties)) {
     const field: Record<string, unknown> = { title: titleOf(name) };
     for (const keyword of SHARED_KEYWORDS) if (property[keyword] !== undefined) field[keyword] = property[keyword];
+    if (typeof field.description === 'string') field.description = markdownText(field.description);
     Object.assign(field, rules[name]);
     const example = typeof property['x-prompt'] === 'string' ? examplePlaceholder(property['x-prompt']) : undefined;
-    if (example) field['ui:placeholder'] = example;
+    if (example && !field.enum) field['ui:placeholder'] = example;
     properties[name] = field;
   }
   const first = Object.keys(properties)[0];
@@ -51,7 +52,7 @@ export function templateParameters(
   return [
     {
       title: schema.title ?? 'Create an app',
-      description: schema.description,
+      description: schema.description && markdownText(schema.description),
       required: schema.required ?? [],
       properties,
     },
@@ -91,6 +92,11 @@ export function fieldRules(
 
 /** DNS1123_LABEL (libs/model) with the generator's extra rule that an app name starts with a letter. */
 export const APP_NAME_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+
+/** The form shows descriptions as Markdown: `<name>` would be taken for an HTML tag and vanish. */
+function markdownText(text: string): string {
+  return text.replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
 
 /** "port" → "Port", "imageTag" → "Image tag". */
 function titleOf(name: string): string {

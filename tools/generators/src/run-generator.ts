@@ -12,15 +12,18 @@
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import type { getGeneratorInformation } from 'nx/src/devkit-internals';
+import type { FsTree, flushChanges } from 'nx/src/generators/tree';
+import type { combineOptionsForGenerator } from 'nx/src/utils/params';
 
 const WORKSPACE_ROOT = resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
 
 interface NxInternals {
-  getGeneratorInformation: typeof import('nx/src/devkit-internals').getGeneratorInformation;
-  combineOptionsForGenerator: typeof import('nx/src/utils/params').combineOptionsForGenerator;
-  FsTree: typeof import('nx/src/generators/tree').FsTree;
-  flushChanges: typeof import('nx/src/generators/tree').flushChanges;
+  getGeneratorInformation: typeof getGeneratorInformation;
+  combineOptionsForGenerator: typeof combineOptionsForGenerator;
+  FsTree: typeof FsTree;
+  flushChanges: typeof flushChanges;
 }
 
 /** Nx's generate command, less its CLI parsing, prompts and printing (nx/src/command-line/generate). */

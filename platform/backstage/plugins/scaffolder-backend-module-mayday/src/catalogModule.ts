@@ -1,7 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreServices, createBackendModule, type LoggerService } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  type LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { ScmIntegrations } from '@backstage/integration';
 import {
@@ -41,30 +45,59 @@ export class MaydayAppsProvider implements EntityProvider {
     const { url, branch } = this.mayday.repository;
     const dir = await mkdtemp(join(tmpdir(), 'mayday-catalog-'));
     try {
-      const args = ['clone', '--quiet', '--depth', '1', '--branch', branch, url, dir];
-      const cloned = await git(tmpdir(), [...gitAuthArgs(url, this.tokenFor), ...args]);
+      const args = [
+        'clone',
+        '--quiet',
+        '--depth',
+        '1',
+        '--branch',
+        branch,
+        url,
+        dir,
+      ];
+      const cloned = await git(tmpdir(), [
+        ...gitAuthArgs(url, this.tokenFor),
+        ...args,
+      ]);
       if (cloned.code !== 0) {
-        this.logger.warn(`mayday-apps: cannot read ${url} (${branch}): ${gitMessage(cloned)}`);
+        this.logger.warn(
+          `mayday-apps: cannot read ${url} (${branch}): ${gitMessage(cloned)}`,
+        );
         return;
       }
       const entities = await readAppEntities(dir, `${url}#${branch}`);
       await this.connection.applyMutation({
         type: 'full',
-        entities: entities.map(entity => ({ entity, locationKey: this.getProviderName() })),
+        entities: entities.map(entity => ({
+          entity,
+          locationKey: this.getProviderName(),
+        })),
       });
-      this.logger.info(`mayday-apps: ${entities.length} apps from ${url} (${branch})`);
+      this.logger.info(
+        `mayday-apps: ${entities.length} apps from ${url} (${branch})`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 }
 
-async function readAppEntities(checkout: string, source: string): Promise<Entity[]> {
-  const apps = await readdir(join(checkout, 'apps'), { withFileTypes: true }).catch(() => []);
+async function readAppEntities(
+  checkout: string,
+  source: string,
+): Promise<Entity[]> {
+  const apps = await readdir(join(checkout, 'apps'), {
+    withFileTypes: true,
+  }).catch(() => []);
   const entities: Entity[] = [];
-  for (const app of apps.filter(entry => entry.isDirectory()).map(entry => entry.name).sort()) {
+  for (const app of apps
+    .filter(entry => entry.isDirectory())
+    .map(entry => entry.name)
+    .sort()) {
     const file = `apps/${app}/catalog-info.yaml`;
-    const text = await readFile(join(checkout, file), 'utf8').catch(() => undefined);
+    const text = await readFile(join(checkout, file), 'utf8').catch(
+      () => undefined,
+    );
     if (text === undefined) continue;
     const location = `url:${source}/${file}`;
     for (const doc of parseAllDocuments(text)) {
@@ -101,7 +134,8 @@ export const catalogModuleMaydayApps = createBackendModule({
           logger,
         );
         catalog.addEntityProvider(provider);
-        const seconds = config.getOptionalNumber('mayday.catalog.refreshSeconds') ?? 60;
+        const seconds =
+          config.getOptionalNumber('mayday.catalog.refreshSeconds') ?? 60;
         await scheduler.scheduleTask({
           id: 'mayday-apps-refresh',
           frequency: { seconds },

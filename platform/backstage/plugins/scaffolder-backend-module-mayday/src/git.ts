@@ -7,7 +7,11 @@ export interface GitResult {
 }
 
 /** git with an argument array (never a shell string), in `cwd`; resolves with the exit code instead of throwing. */
-export function git(cwd: string, args: string[], env: Record<string, string> = {}): Promise<GitResult> {
+export function git(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<GitResult> {
   return new Promise(resolvePromise => {
     execFile(
       'git',
@@ -18,7 +22,11 @@ export function git(cwd: string, args: string[], env: Record<string, string> = {
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        const code = error
+          ? typeof error.code === 'number'
+            ? error.code
+            : 1
+          : 0;
         resolvePromise({ code, stdout, stderr });
       },
     );

@@ -28,15 +28,23 @@ export function readMaydayConfig(config: Config): MaydayConfig {
     );
   const publish = mayday?.getOptionalString('publish') ?? 'branch';
   if (!['pull-request', 'branch', 'commit'].includes(publish))
-    throw new InputError(`mayday.publish is "${publish}": use pull-request (GitHub), branch or commit`);
+    throw new InputError(
+      `mayday.publish is "${publish}": use pull-request (GitHub), branch or commit`,
+    );
   return {
-    workspace: resolve(mayday?.getOptionalString('workspace') ?? WORKSPACE_OF_THIS_PORTAL),
-    repository: { url, branch: mayday?.getOptionalString('repository.branch') ?? 'main' },
+    workspace: resolve(
+      mayday?.getOptionalString('workspace') ?? WORKSPACE_OF_THIS_PORTAL,
+    ),
+    repository: {
+      url,
+      branch: mayday?.getOptionalString('repository.branch') ?? 'main',
+    },
     publish: publish as PublishMode,
     argocdUrl: mayday?.getOptionalString('argocd.url'),
     author: {
       name: mayday?.getOptionalString('author.name') ?? 'mayday portal',
-      email: mayday?.getOptionalString('author.email') ?? 'portal@mayday.invalid',
+      email:
+        mayday?.getOptionalString('author.email') ?? 'portal@mayday.invalid',
     },
   };
 }

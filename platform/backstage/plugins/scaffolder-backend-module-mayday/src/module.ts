@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { ScmIntegrations } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createMaydayAppAction } from './actions/app';
@@ -12,11 +15,15 @@ export const scaffolderModuleMayday = createBackendModule({
   moduleId: 'mayday',
   register(reg) {
     reg.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint, config: coreServices.rootConfig },
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+      },
       async init({ scaffolder, config }) {
         const mayday = readMaydayConfig(config);
         const integrations = ScmIntegrations.fromConfig(config);
-        const tokenFor = (url: string) => integrations.github.byUrl(url)?.config.token;
+        const tokenFor = (url: string) =>
+          integrations.github.byUrl(url)?.config.token;
         scaffolder.addActions(
           createMaydayFetchAction(mayday, tokenFor),
           createMaydayAppAction({ workspace: mayday.workspace }),

@@ -25,9 +25,16 @@ export function createMaydayAppAction(options: { workspace: string }) {
         options: z =>
           z
             .record(z.string(), z.unknown())
-            .describe("The generator's options, as `nx g mayday:app` takes them (its schema.json)"),
+            .describe(
+              "The generator's options, as `nx g mayday:app` takes them (its schema.json)",
+            ),
         path: z =>
-          z.string().optional().describe('Where the repository is in the workspace (default: its root)'),
+          z
+            .string()
+            .optional()
+            .describe(
+              'Where the repository is in the workspace (default: its root)',
+            ),
       },
       output: {
         app: z => z.string(),
@@ -36,7 +43,10 @@ export function createMaydayAppAction(options: { workspace: string }) {
       },
     },
     async handler(ctx) {
-      const folder = resolveSafeChildPath(ctx.workspacePath, ctx.input.path ?? '.');
+      const folder = resolveSafeChildPath(
+        ctx.workspacePath,
+        ctx.input.path ?? '.',
+      );
       const result = await runMaydayGenerator(
         options.workspace,
         'app',

@@ -5,7 +5,10 @@ import { git, gitMessage } from '../git';
 import { gitAuthArgs, type TokenFor } from './gitAuth';
 
 /** `mayday:fetch`: a shallow clone of the mayday repository (app-config `mayday.repository`) into the workspace. */
-export function createMaydayFetchAction(mayday: MaydayConfig, tokenFor: TokenFor) {
+export function createMaydayFetchAction(
+  mayday: MaydayConfig,
+  tokenFor: TokenFor,
+) {
   return createTemplateAction({
     id: 'mayday:fetch',
     description:
@@ -35,7 +38,9 @@ export function createMaydayFetchAction(mayday: MaydayConfig, tokenFor: TokenFor
       ]);
       if (cloned.code !== 0)
         throw new InputError(
-          `cannot fetch ${url} (${branch}): ${gitMessage(cloned)}. Check mayday.repository in app-config and that the server is up`,
+          `cannot fetch ${url} (${branch}): ${gitMessage(
+            cloned,
+          )}. Check mayday.repository in app-config and that the server is up`,
         );
       ctx.output('repository', url);
       ctx.output('branch', branch);

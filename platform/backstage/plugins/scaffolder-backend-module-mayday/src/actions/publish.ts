@@ -9,7 +9,10 @@ import { gitAuthArgs, type TokenFor } from './gitAuth';
  * (publish: branch, for a merge request) or onto the fetched branch (publish: commit, the lab). A push the server
  * refuses fails the step with the server's message; nothing is forced.
  */
-export function createMaydayPublishAction(mayday: MaydayConfig, tokenFor: TokenFor) {
+export function createMaydayPublishAction(
+  mayday: MaydayConfig,
+  tokenFor: TokenFor,
+) {
   return createTemplateAction({
     id: 'mayday:publish',
     description:
@@ -17,7 +20,11 @@ export function createMaydayPublishAction(mayday: MaydayConfig, tokenFor: TokenF
     schema: {
       input: {
         app: z => z.string().describe('The app the commit adds (apps/<app>/)'),
-        requestedBy: z => z.string().optional().describe('Who asked for it, for the commit message'),
+        requestedBy: z =>
+          z
+            .string()
+            .optional()
+            .describe('Who asked for it, for the commit message'),
       },
       output: {
         commit: z => z.string(),
@@ -42,13 +49,33 @@ export function createMaydayPublishAction(mayday: MaydayConfig, tokenFor: TokenF
         return result.stdout.trim();
       };
       await run(['add', '--', `apps/${app}`]);
-      const by = ctx.input.requestedBy ? `\n\nRequested by ${ctx.input.requestedBy} in the portal.` : '';
-      await run(['commit', '--quiet', '-m', `Add app ${app} from the mayday-app template${by}`]);
+      const by = ctx.input.requestedBy
+        ? `\n\nRequested by ${ctx.input.requestedBy} in the portal.`
+        : '';
+      await run([
+        'commit',
+        '--quiet',
+        '-m',
+        `Add app ${app} from the mayday-app template${by}`,
+      ]);
       const commit = await run(['rev-parse', 'HEAD']);
-      const branch = mayday.publish === 'commit' ? mayday.repository.branch : `mayday/${app}`;
+      const branch =
+        mayday.publish === 'commit'
+          ? mayday.repository.branch
+          : `mayday/${app}`;
       const { url } = mayday.repository;
       ctx.logger.info(`Pushing ${commit.slice(0, 12)} to ${url} as ${branch}`);
-      const pushed = await git(cwd, [...gitAuthArgs(url, tokenFor), 'push', '--porcelain', url, `HEAD:refs/heads/${branch}`], env);
+      const pushed = await git(
+        cwd,
+        [
+          ...gitAuthArgs(url, tokenFor),
+          'push',
+          '--porcelain',
+          url,
+          `HEAD:refs/heads/${branch}`,
+        ],
+        env,
+      );
       if (pushed.code !== 0)
         throw new InputError(
           `${url} refused the push of ${branch}: ${gitMessage(pushed)}${
@@ -62,7 +89,12 @@ export function createMaydayPublishAction(mayday: MaydayConfig, tokenFor: TokenF
       ctx.output('url', `${url}#${branch}@${commit.slice(0, 12)}`);
       ctx.output(
         'argocdUrl',
-        mayday.argocdUrl ? `${mayday.argocdUrl.replace(/\/$/, '')}/applications?labels=mayday.dev%2Fapp%3D${app}` : '',
+        mayday.argocdUrl
+          ? `${mayday.argocdUrl.replace(
+              /\/$/,
+              '',
+            )}/applications?labels=mayday.dev%2Fapp%3D${app}`
+          : '',
       );
     },
   });

@@ -23,10 +23,19 @@ export function runMaydayGenerator(
   options: Record<string, unknown>,
   dryRun: boolean,
 ): Promise<GeneratorResult> {
-  const args = [join(workspace, RUN_GENERATOR), generator, folder, JSON.stringify(options)];
+  const args = [
+    join(workspace, RUN_GENERATOR),
+    generator,
+    folder,
+    JSON.stringify(options),
+  ];
   if (dryRun) args.push('--dry-run');
   // Only what Node needs: no NODE_OPTIONS from a test runner, no loader hooks of the backend's dev mode.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NX_DAEMON: 'false' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NX_DAEMON: 'false',
+  };
   return new Promise((resolvePromise, reject) => {
     execFile(
       process.execPath,
@@ -39,7 +48,9 @@ export function runMaydayGenerator(
         } catch {
           reject(
             new Error(
-              `${RUN_GENERATOR} in ${workspace} failed${error ? ` (${error.message})` : ''}: ${stderr.trim() || stdout.trim()}`,
+              `${RUN_GENERATOR} in ${workspace} failed${
+                error ? ` (${error.message})` : ''
+              }: ${stderr.trim() || stdout.trim()}`,
             ),
           );
         }

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -16,18 +25,34 @@ const TEST_GIT_ENV = {
 };
 
 export function gitIn(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...TEST_GIT_ENV }, encoding: 'utf8' });
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...process.env, ...TEST_GIT_ENV },
+    encoding: 'utf8',
+  });
 }
 
 /**
  * A copy of the mayday repository's files (tracked and new, not ignored; without the portal and gitops/) in a temp
  * folder, as a fresh clone has them. `withNodeModules` links the repository's node_modules in, so `nx` runs there.
  */
-export function copyMaydayRepo(options: { withNodeModules?: boolean } = {}): string {
+export function copyMaydayRepo(
+  options: { withNodeModules?: boolean } = {},
+): string {
   const root = mkdtempSync(join(tmpdir(), 'mayday-portal-repo-'));
-  const files = gitIn(MAYDAY_ROOT, ['ls-files', '-co', '--exclude-standard', '-z'])
+  const files = gitIn(MAYDAY_ROOT, [
+    'ls-files',
+    '-co',
+    '--exclude-standard',
+    '-z',
+  ])
     .split('\0')
-    .filter(file => file && !file.startsWith('platform/backstage/') && !file.startsWith('gitops/'));
+    .filter(
+      file =>
+        file &&
+        !file.startsWith('platform/backstage/') &&
+        !file.startsWith('gitops/'),
+    );
   for (const file of files) {
     try {
       if (!statSync(join(MAYDAY_ROOT, file)).isFile()) continue;
@@ -37,7 +62,8 @@ export function copyMaydayRepo(options: { withNodeModules?: boolean } = {}): str
     mkdirSync(dirname(join(root, file)), { recursive: true });
     cpSync(join(MAYDAY_ROOT, file), join(root, file));
   }
-  if (options.withNodeModules) symlinkSync(join(MAYDAY_ROOT, 'node_modules'), join(root, 'node_modules'));
+  if (options.withNodeModules)
+    symlinkSync(join(MAYDAY_ROOT, 'node_modules'), join(root, 'node_modules'));
   return root;
 }
 
@@ -71,24 +97,34 @@ export function removeAll(...dirs: string[]): void {
 }
 
 /** Runs the repository's own CLI, as a user does: `nx g mayday:app …` in `root`. */
-export function nxGenerate(root: string, args: string[]): { code: number; output: string } {
+export function nxGenerate(
+  root: string,
+  args: string[],
+): { code: number; output: string } {
   try {
-    const output = execFileSync(join(root, 'node_modules/.bin/nx'), ['g', 'mayday:app', ...args, '--no-interactive'], {
-      cwd: root,
-      env: {
-        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-        HOME: process.env.HOME ?? '',
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_TUI: 'false',
-        FORCE_COLOR: '0',
+    const output = execFileSync(
+      join(root, 'node_modules/.bin/nx'),
+      ['g', 'mayday:app', ...args, '--no-interactive'],
+      {
+        cwd: root,
+        env: {
+          PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+          HOME: process.env.HOME ?? '',
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          FORCE_COLOR: '0',
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     return { code: 0, output };
   } catch (error) {
     const e = error as { status?: number; stdout?: string; stderr?: string };
-    return { code: e.status ?? 1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    return {
+      code: e.status ?? 1,
+      output: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    };
   }
 }

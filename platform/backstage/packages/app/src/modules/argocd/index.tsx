@@ -18,7 +18,8 @@ export const argocdFeature = convertLegacyPlugin(argocdPlugin, {
       params: {
         type: 'content',
         filter: isArgocdConfigured,
-        loader: async () => compatWrapper(<ArgocdDeploymentSummary showServer />),
+        loader: async () =>
+          compatWrapper(<ArgocdDeploymentSummary showServer />),
       },
     }),
   ],

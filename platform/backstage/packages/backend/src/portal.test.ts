@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  bareRemoteOf,
+  copyMaydayRepo,
+  gitIn,
+  MAYDAY_ROOT,
+  removeAll,
+} from '@internal/plugin-scaffolder-backend-module-mayday/src/testing/maydayRepo';
+
+/**
+ * The portal as a person uses it: the real backend process (serving the built frontend) on 127.0.0.1, Debian's
+ * chromium driven by playwright-core. Screenshots go next to the test output (platform/backstage/test-output/).
+ */
+const PORTAL = join(MAYDAY_ROOT, 'platform/backstage');
+const SHOTS = join(PORTAL, 'test-output');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+jest.setTimeout(300_000);
+
+let backend: ChildProcess | undefined;
+let browser: Browser | undefined;
+let backendLog = '';
+const folders: string[] = [];
+
+afterAll(async () => {
+  await browser?.close();
+  if (backend?.pid) process.kill(-backend.pid, 'SIGTERM');
+  removeAll(...folders);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startBackend(remote: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'mayday-portal-config-'));
+  folders.push(dir);
+  const config = join(dir, 'app-config.test.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      app: { baseUrl: url },
+      backend: { baseUrl: url, listen: { host: '127.0.0.1', port }, database: { client: 'better-sqlite3', connection: ':memory:' } },
+      mayday: { repository: { url: `file://${remote}`, branch: 'main' }, publish: 'commit', catalog: { refreshSeconds: 2 } },
+      catalog: { processingInterval: { seconds: 2 } },
+    }),
+  );
+  const started = Date.now();
+  backend = spawn(
+    process.execPath,
+    [join(PORTAL, '.yarn/releases/yarn-4.13.0.cjs'), 'start', '--config', join(PORTAL, 'app-config.yaml'), '--config', config],
+    { cwd: join(PORTAL, 'packages/backend'), detached: true, env: { ...process.env, NODE_ENV: 'development' } },
+  );
+  backend.stdout?.on('data', chunk => (backendLog += chunk));
+  backend.stderr?.on('data', chunk => (backendLog += chunk));
+  for (;;) {
+    if (backend.exitCode !== null) throw new Error(`the portal backend exited (${backend.exitCode}):\n${backendLog}`);
+    if (Date.now() - started > 120_000) throw new Error(`the portal backend did not answer within 120 s:\n${backendLog}`);
+    const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
+    if (ok) break;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  process.stdout.write(`portal backend start: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return url;
+}
+
+async function signIn(page: Page, url: string) {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Enter' }).click();
+}
+
+describe('the portal in a browser', () => {
+  it('creates an app from the form and shows it in the catalog', async () => {
+    const source = copyMaydayRepo();
+    const remote = bareRemoteOf(source);
+    folders.push(source, remote);
+    const url = await startBackend(remote);
+    mkdirSync(SHOTS, { recursive: true });
+    const started = Date.now();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-extensions'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await createShop(page, url, remote);
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'portal-failure.png'), fullPage: true });
+      throw new Error(`${(error as Error).message}\nat ${page.url()}; backend log:\n${backendLog.slice(-3000)}`);
+    }
+    process.stdout.write(`browser test: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  });
+});
+
+async function createShop(page: Page, url: string, remote: string) {
+    await signIn(page, url);
+
+    await page.goto(`${url}/create/templates/default/mayday-app`);
+    const name = page.getByRole('textbox', { name: /^Name/ });
+    await name.fill('Shop_1');
+    await page.getByRole('textbox', { name: /^Image/ }).fill('ghcr.io/acme/shop:1.4.2');
+    await page.getByLabel(/^Team/).click();
+    await page.getByRole('option', { name: 'Payments', exact: true }).click();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByText('must be a DNS-1123 label that starts with a letter').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'portal-form-error.png'), fullPage: true });
+
+    await name.fill('shop');
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Open in catalog').waitFor({ timeout: 120_000 });
+    expect(gitIn(remote, ['log', '-1', '--format=%s', 'main'])).toContain('Add app shop');
+
+    await page.getByText('Open in catalog').click();
+    await page.getByRole('heading', { name: 'shop' }).first().waitFor({ timeout: 120_000 });
+    await page.getByText('payments').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'portal-entity-page.png'), fullPage: true });
+}
