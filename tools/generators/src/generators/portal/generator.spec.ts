@@ -81,7 +81,12 @@ describe('mayday:portal sync generator', () => {
   });
 
   it('names the file, line and field of a mistake in platform/teams.yaml', async () => {
-    tree.write(TEAMS_FILE, 'teams:\n  - name: Payments Team\n    displayName: Payments\n    contact: {email: pay@x.io}\n');
-    await expect(portalSyncGenerator(tree)).rejects.toThrow(/platform\/teams\.yaml:2: error teams: teams\[0\]\.name: a team name must be a DNS-1123 label/);
+    tree.write(
+      TEAMS_FILE,
+      'teams:\n  - name: Payments Team\n    displayName: Payments\n    contact: {email: pay@x.io}\n',
+    );
+    await expect(portalSyncGenerator(tree)).rejects.toThrow(
+      /platform\/teams\.yaml:2: error teams: teams\[0\]\.name: a team name must be a DNS-1123 label/,
+    );
   });
 });
