@@ -343,11 +343,64 @@ type Report = ReturnType<typeof buildReport>;
 
 const GIB_KB = 1024 * 1024;
 
-export function formatReport(r: Report): string {
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'ok' : 'MISSED');
-  const check = (value: number, test: (v: number) => boolean) =>
-    verdict(Number.isFinite(value) ? test(value) : undefined);
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'ok' : 'MISSED');
+const check = (value: number, test: (v: number) => boolean) =>
+  verdict(Number.isFinite(value) ? test(value) : undefined);
+
+/** Each acceptance ratio of issue 14 with its value, target and verdict. */
+function ratioRows(r: Report): string[][] {
   const one = r.oneAppChangedRendered;
+  const marginal = r.marginalCosts;
+  return [
+    [
+      'mayday cold / helm floor',
+      formatRatio(r.ratios.coldOverFloor),
+      '≤ 0.50×',
+      check(r.ratios.coldOverFloor, (v) => v <= 0.5),
+    ],
+    [
+      'naive loop / mayday cold',
+      formatRatio(r.ratios.naiveOverCold),
+      '≥ 3.00×',
+      check(r.ratios.naiveOverCold, (v) => v >= 3),
+    ],
+    [
+      'one app changed / no-op',
+      formatRatio(r.ratios.oneChangedOverNoop),
+      '≤ 1.30×',
+      check(r.ratios.oneChangedOverNoop, (v) => v <= 1.3),
+    ],
+    [
+      'no-op / nx floor',
+      formatRatio(r.ratios.noopOverNxFloor),
+      '≤ 1.20×',
+      check(r.ratios.noopOverNxFloor, (v) => v <= 1.2),
+    ],
+    ['one app changed renders', `${[...new Set(one)].join('/')} app(s)`, '= 1', verdict(one.every((n) => n === 1))],
+    [
+      'remote cache hits',
+      `${[...new Set(r.remoteCacheHits)].join('/')}/${r.apps}`,
+      `= ${r.apps}`,
+      verdict(r.remoteCacheHits.every((n) => n === r.apps)),
+    ],
+    [
+      marginal.length >= 2
+        ? `cost per added app, ${marginal.at(-1)!.fromApps}→${marginal.at(-1)!.toApps} / ${marginal.at(-2)!.fromApps}→${marginal.at(-2)!.toApps}`
+        : 'cost per added app (needs --scale)',
+      formatRatio(r.ratios.marginalLargestOverApps),
+      '0.75–1.25×',
+      check(r.ratios.marginalLargestOverApps, (v) => v >= 0.75 && v <= 1.25),
+    ],
+    [
+      `engine peak RSS at ${r.largestApps} apps`,
+      formatMb(r.enginePeakRssKbAtLargest),
+      '≤ 1024 MiB',
+      check(r.enginePeakRssKbAtLargest, (v) => v > 0 && v <= GIB_KB),
+    ],
+  ];
+}
+
+export function formatReport(r: Report): string {
   const scenarios = formatTable(
     ['scenario', 'median', 'min', 'max', 'peak RSS'],
     Object.values(r.scenarios).map((s) => [
@@ -359,56 +412,7 @@ export function formatReport(r: Report): string {
     ]),
   );
   const marginal = r.marginalCosts;
-  const ratios = formatTable(
-    ['ratio', 'value', 'target', ''],
-    [
-      [
-        'mayday cold / helm floor',
-        formatRatio(r.ratios.coldOverFloor),
-        '≤ 0.50×',
-        check(r.ratios.coldOverFloor, (v) => v <= 0.5),
-      ],
-      [
-        'naive loop / mayday cold',
-        formatRatio(r.ratios.naiveOverCold),
-        '≥ 3.00×',
-        check(r.ratios.naiveOverCold, (v) => v >= 3),
-      ],
-      [
-        'one app changed / no-op',
-        formatRatio(r.ratios.oneChangedOverNoop),
-        '≤ 1.30×',
-        check(r.ratios.oneChangedOverNoop, (v) => v <= 1.3),
-      ],
-      [
-        'no-op / nx floor',
-        formatRatio(r.ratios.noopOverNxFloor),
-        '≤ 1.20×',
-        check(r.ratios.noopOverNxFloor, (v) => v <= 1.2),
-      ],
-      ['one app changed renders', `${[...new Set(one)].join('/')} app(s)`, '= 1', verdict(one.every((n) => n === 1))],
-      [
-        'remote cache hits',
-        `${[...new Set(r.remoteCacheHits)].join('/')}/${r.apps}`,
-        `= ${r.apps}`,
-        verdict(r.remoteCacheHits.every((n) => n === r.apps)),
-      ],
-      [
-        marginal.length >= 2
-          ? `cost per added app, ${marginal.at(-1)!.fromApps}→${marginal.at(-1)!.toApps} / ${marginal.at(-2)!.fromApps}→${marginal.at(-2)!.toApps}`
-          : 'cost per added app (needs --scale)',
-        formatRatio(r.ratios.marginalLargestOverApps),
-        '0.75–1.25×',
-        check(r.ratios.marginalLargestOverApps, (v) => v >= 0.75 && v <= 1.25),
-      ],
-      [
-        `engine peak RSS at ${r.largestApps} apps`,
-        formatMb(r.enginePeakRssKbAtLargest),
-        '≤ 1024 MiB',
-        check(r.enginePeakRssKbAtLargest, (v) => v > 0 && v <= GIB_KB),
-      ],
-    ],
-  );
+  const ratios = formatTable(['ratio', 'value', 'target', ''], ratioRows(r));
   const scale = formatTable(
     ['apps', 'mayday cold', 'per app', 'per added app'],
     r.costPerApp.map((p) => {
