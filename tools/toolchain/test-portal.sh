@@ -13,5 +13,16 @@ if [ -n "${CI:-}" ] && [ -n "$(git status --porcelain -- .)" ]; then
   exit 1
 fi
 yarn tsc
+# the browser test: Debian's chromium (installed here when missing, as root), the built frontend
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    printf '\033[36mportal\033[0m installing Debian'"'"'s chromium for the browser test\n'
+    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+  else
+    echo "the browser test needs chromium (Debian/Ubuntu: sudo apt-get install chromium), or CHROMIUM_PATH" >&2
+    exit 1
+  fi
+fi
+bash "$root/tools/toolchain/build-portal-app.sh"
 # CI=true: backstage-cli runs Jest once instead of watching
 CI=true yarn backstage-cli repo test --reporters=default --reporters="$root/tools/toolchain/jest-summary-reporter.js" "$@"

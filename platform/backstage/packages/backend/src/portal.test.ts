@@ -53,33 +53,69 @@ async function startBackend(remote: string): Promise<string> {
     config,
     JSON.stringify({
       app: { baseUrl: url },
-      backend: { baseUrl: url, listen: { host: '127.0.0.1', port }, database: { client: 'better-sqlite3', connection: ':memory:' } },
-      mayday: { repository: { url: `file://${remote}`, branch: 'main' }, publish: 'commit', catalog: { refreshSeconds: 2 } },
+      backend: {
+        baseUrl: url,
+        listen: { host: '127.0.0.1', port },
+        database: { client: 'better-sqlite3', connection: ':memory:' },
+      },
+      mayday: {
+        repository: { url: `file://${remote}`, branch: 'main' },
+        publish: 'commit',
+        catalog: { refreshSeconds: 2 },
+      },
       catalog: { processingInterval: { seconds: 2 } },
     }),
   );
   const started = Date.now();
   backend = spawn(
     process.execPath,
-    [join(PORTAL, '.yarn/releases/yarn-4.13.0.cjs'), 'start', '--config', join(PORTAL, 'app-config.yaml'), '--config', config],
-    { cwd: join(PORTAL, 'packages/backend'), detached: true, env: { ...process.env, NODE_ENV: 'development' } },
+    [
+      join(PORTAL, '.yarn/releases/yarn-4.13.0.cjs'),
+      'start',
+      '--config',
+      join(PORTAL, 'app-config.yaml'),
+      '--config',
+      config,
+    ],
+    {
+      cwd: join(PORTAL, 'packages/backend'),
+      detached: true,
+      env: { ...process.env, NODE_ENV: 'development' },
+    },
   );
   backend.stdout?.on('data', chunk => (backendLog += chunk));
   backend.stderr?.on('data', chunk => (backendLog += chunk));
   for (;;) {
-    if (backend.exitCode !== null) throw new Error(`the portal backend exited (${backend.exitCode}):\n${backendLog}`);
-    if (Date.now() - started > 120_000) throw new Error(`the portal backend did not answer within 120 s:\n${backendLog}`);
-    const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
+    if (backend.exitCode !== null)
+      throw new Error(
+        `the portal backend exited (${backend.exitCode}):\n${backendLog}`,
+      );
+    if (Date.now() - started > 120_000)
+      throw new Error(
+        `the portal backend did not answer within 120 s:\n${backendLog}`,
+      );
+    const ok = await fetch(`${url}/.backstage/health/v1/readiness`).then(
+      r => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise(r => setTimeout(r, 500));
   }
-  process.stdout.write(`portal backend start: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `portal backend start: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return url;
 }
+
+const nav = (page: Page, name: string) =>
+  page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name, exact: true });
 
 async function signIn(page: Page, url: string) {
   await page.goto(url);
   await page.getByRole('button', { name: 'Enter' }).click();
+  await nav(page, 'Create').waitFor();
 }
 
 describe('the portal in a browser', () => {
@@ -93,40 +129,84 @@ describe('the portal in a browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-extensions'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-extensions',
+      ],
     });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
     try {
       await createShop(page, url, remote);
     } catch (error) {
-      await page.screenshot({ path: join(SHOTS, 'portal-failure.png'), fullPage: true });
-      throw new Error(`${(error as Error).message}\nat ${page.url()}; backend log:\n${backendLog.slice(-3000)}`);
+      await page.screenshot({
+        path: join(SHOTS, 'portal-failure.png'),
+        fullPage: true,
+      });
+      throw new Error(
+        `${
+          (error as Error).message
+        }\nat ${page.url()}; backend log:\n${backendLog.slice(-3000)}`,
+      );
     }
-    process.stdout.write(`browser test: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `browser test: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   });
 });
 
 async function createShop(page: Page, url: string, remote: string) {
-    await signIn(page, url);
+  await signIn(page, url);
 
-    await page.goto(`${url}/create/templates/default/mayday-app`);
-    const name = page.getByRole('textbox', { name: /^Name/ });
-    await name.fill('Shop_1');
-    await page.getByRole('textbox', { name: /^Image/ }).fill('ghcr.io/acme/shop:1.4.2');
-    await page.getByLabel(/^Team/).click();
-    await page.getByRole('option', { name: 'Payments', exact: true }).click();
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByText('must be a DNS-1123 label that starts with a letter').first().waitFor();
-    await page.screenshot({ path: join(SHOTS, 'portal-form-error.png'), fullPage: true });
+  // inside the app (a reload would ask for the guest sign-in again)
+  await nav(page, 'Create').click();
+  await page.getByRole('button', { name: 'Choose' }).first().click();
+  const name = page.getByRole('textbox', { name: /^Name/ });
+  await name.fill('Shop_1');
+  await page
+    .getByRole('textbox', { name: /^Image/ })
+    .fill('ghcr.io/acme/shop:1.4.2');
+  await page.getByLabel(/^Team/).click();
+  await page.getByRole('option', { name: 'Payments', exact: true }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page
+    .getByText('must be a DNS-1123 label that starts with a letter')
+    .first()
+    .waitFor();
+  await page.screenshot({
+    path: join(SHOTS, 'portal-form-error.png'),
+    fullPage: true,
+  });
 
-    await name.fill('shop');
-    await page.getByRole('button', { name: 'Review' }).click();
-    await page.getByRole('button', { name: 'Create' }).click();
-    await page.getByText('Open in catalog').waitFor({ timeout: 120_000 });
-    expect(gitIn(remote, ['log', '-1', '--format=%s', 'main'])).toContain('Add app shop');
+  await name.fill('shop');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByText('Open in catalog').waitFor({ timeout: 120_000 });
+  expect(gitIn(remote, ['log', '-1', '--format=%s', 'main'])).toContain(
+    'Add app shop',
+  );
 
-    await page.getByText('Open in catalog').click();
-    await page.getByRole('heading', { name: 'shop' }).first().waitFor({ timeout: 120_000 });
-    await page.getByText('payments').first().waitFor();
-    await page.screenshot({ path: join(SHOTS, 'portal-entity-page.png'), fullPage: true });
+  // the catalog reads the branch on a schedule: look in the catalog until the new app is listed
+  const listed = page.getByRole('link', { name: 'shop', exact: true });
+  for (let tries = 0; !(await listed.isVisible()); tries++) {
+    if (tries > 40)
+      throw new Error('shop did not appear in the catalog within 120 s');
+    // leave and come back: the catalog page loads its list when it mounts
+    await nav(page, 'Create').click();
+    await page.waitForTimeout(2000);
+    await nav(page, 'Catalog').click();
+    await page.waitForTimeout(1000);
+  }
+  await listed.click();
+  await page.getByText('Payments').first().waitFor({ timeout: 60_000 });
+  await page.getByText('mayday-apps').first().waitFor();
+  await page.screenshot({
+    path: join(SHOTS, 'portal-entity-page.png'),
+    fullPage: true,
+  });
 }
