@@ -3,13 +3,23 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { Ajv } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
-import { ENVIRONMENTS_FILE, TEAMS_FILE } from '@mayday/model';
+import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE, TEAMS_FILE } from '@mayday/model';
 import { ORG_FILE, TEMPLATE_FILE } from '@mayday/portal';
+import appGenerator from '../app/generator.ts';
 import portalSyncGenerator, { APP_SCHEMA_FILE } from './generator.ts';
 
 const REPO = join(import.meta.dirname, '../../../../..');
-const FILES = [ENVIRONMENTS_FILE, TEAMS_FILE, APP_SCHEMA_FILE, TEMPLATE_FILE, ORG_FILE];
+const FILES = [
+  ENVIRONMENTS_FILE,
+  TEAMS_FILE,
+  APP_SCHEMA_FILE,
+  TEMPLATE_FILE,
+  ORG_FILE,
+  CHART_SCHEMA_FILE,
+  CHART_VALUES_FILE,
+];
 let tree: Tree;
 
 beforeEach(() => {
@@ -88,5 +98,26 @@ describe('mayday:portal sync generator', () => {
     await expect(portalSyncGenerator(tree)).rejects.toThrow(
       /platform\/teams\.yaml:2: error teams: teams\[0\]\.name: a team name must be a DNS-1123 label/,
     );
+  });
+
+  // The form refuses what the generator refuses, and lets through what it accepts (ajv, as the scaffolder's form).
+  it.each<[string, Record<string, unknown>]>([
+    ...['shop', 'order-api', 'a', 's'.repeat(53), 'Shop', 'shop_1', '1shop', '-shop', 'shop-', 's'.repeat(54)].map(
+      (name): [string, Record<string, unknown>] => [`name ${name.slice(0, 12)}`, { name }],
+    ),
+    ...[1, 8080, 65535, 0, 65536, 80.5].map((port): [string, Record<string, unknown>] => [`port ${port}`, { port }]),
+    ...['payments', 'checkout', 'paymnts', 'Payments'].map((team): [string, Record<string, unknown>] => [
+      `team ${team}`,
+      { team },
+    ]),
+  ])('the form and the generator agree on %s', async (_, override) => {
+    const options = { name: 'shop', team: 'payments', port: 8080, image: 'ghcr.io/acme/shop:1.4.2', ...override };
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const formAccepts = ajv.validate({ type: 'object', properties: form().properties }, options);
+    const generatorAccepts = await appGenerator(tree, options).then(
+      () => true,
+      () => false,
+    );
+    expect(formAccepts).toBe(generatorAccepts);
   });
 });
