@@ -459,7 +459,7 @@ const cases: BadInput[] = [
     input: 'push of an uncommitted render',
     setup: append(`gitops/stg/${APP}/service-${APP}.yaml`, '# edited by hand\n'),
     command: push,
-    names: [`gitops/stg/${APP}/service-${APP}.yaml`, 'not committed', '--allow-dirty'],
+    names: [`gitops/stg/${APP}/service-${APP}.yaml`, 'is not committed', '--allow-dirty'],
   },
   {
     input: 'push of an uncommitted values change',

@@ -194,10 +194,10 @@ describe('publishGitops refuses', () => {
       );
       expect(error?.diagnostics.map((d) => [d.file, d.rule])).toEqual([
         ['apps/hello/values-stg.yaml', 'gitops-uncommitted'],
-        ['gitops/stg/hello/deployment-hello.yaml', 'gitops-uncommitted'],
-        ['gitops/stg/hello/service-hello.yaml', 'gitops-uncommitted'],
+        ['gitops/stg/hello/', 'gitops-uncommitted'],
       ]);
-      expect(error?.diagnostics[0].message).toMatch(/is not committed, so publishing it under Source-Commit [0-9a-f]{7} would name a commit that does not contain it/);
+      expect(error?.diagnostics[0].message).toMatch(/^is not committed, so publishing under Source-Commit [0-9a-f]{7} would name a commit that does not contain it$/);
+      expect(error?.diagnostics[1].message).toMatch(/^deployment-hello\.yaml, service-hello\.yaml are not committed/);
       expect(error?.diagnostics[0].hint).toContain('--allow-dirty');
       expect(await git(remote.dir, ['rev-list', '--count', 'gitops'])).toBe('1');
 

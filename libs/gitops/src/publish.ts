@@ -463,13 +463,20 @@ async function uncommittedFiles(workspaceRoot: string, apps: readonly string[]):
 }
 
 function dirtyError(files: readonly string[], source: string): MaydayError {
+  // one line per folder: a new app is a dozen files, and the folder is what to commit
+  const byFolder = new Map<string, string[]>();
+  for (const file of files) {
+    const slash = file.lastIndexOf('/');
+    const folder = slash > 0 ? file.slice(0, slash) : file;
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), file.slice(slash + 1)]);
+  }
   return new MaydayError(
-    files.map((file) => ({
+    [...byFolder].map(([folder, names]) => ({
       severity: 'error' as const,
-      file,
+      file: names.length === 1 ? `${folder}/${names[0]}` : `${folder}/`,
       rule: 'gitops-uncommitted',
-      message: `is not committed, so publishing it under Source-Commit ${short(source)} would name a commit that does not contain it`,
-      hint: 'commit it (git add … && git commit) and push again; to publish uncommitted files on purpose, pass --allow-dirty (it is logged in the commit)',
+      message: `${names.length === 1 ? 'is' : `${names.join(', ')} are`} not committed, so publishing under Source-Commit ${short(source)} would name a commit that does not contain ${names.length === 1 ? 'it' : 'them'}`,
+      hint: 'commit (git add … && git commit) and push again; to publish uncommitted files on purpose, pass --allow-dirty (it is logged in the commit)',
     })),
   );
 }
