@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { REPO_ROOT } from '@mayday/testing';
-import { appValuesFile, CHART_DIR, loadEnvironments, MaydayError, namespaceFor } from '@mayday/model';
+import {
+  appValuesFile,
+  CHART_DIR,
+  ENVIRONMENTS_FILE,
+  loadEnvironments,
+  MaydayError,
+  namespaceFor,
+} from '@mayday/model';
 import { ENGINE_MODULE, resolveEngine, startEngine, type RenderEngine } from './engine.ts';
 import { HelmError, helmTemplateWith, resolveHelm, type HelmTemplateRequest } from './helm.ts';
 import { helmRequestFor, platformValues, renderApp } from './render-app.ts';
@@ -123,7 +130,9 @@ describe('the render engine fails as `helm template` fails', () => {
     expect(message).toBe(await messageOf(helm(bad)));
 
     const workspace = mkdtempSync(join(scratch, 'ws-'));
-    cpSync(join(REPO_ROOT, 'platform'), join(workspace, 'platform'), { recursive: true });
+    // what renderApp reads: the chart, the env list and the app
+    cpSync(CHART, join(workspace, CHART_DIR), { recursive: true });
+    cpSync(join(REPO_ROOT, ENVIRONMENTS_FILE), join(workspace, ENVIRONMENTS_FILE));
     cpSync(join(REPO_ROOT, 'apps/hello'), join(workspace, 'apps/hello'), { recursive: true });
     writeFileSync(
       join(workspace, `apps/hello/values-${ENVS[0].name}.yaml`),
