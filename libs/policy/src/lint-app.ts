@@ -20,7 +20,7 @@ import { evaluatePolicies, loadPolicies, type PolicySet } from './admission-poli
 import { appNamespaceLabels, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
 import { manifestSchemas } from './manifest-schema.ts';
 import { isClusterScoped } from './resource-scope.ts';
-import { valuesRuleDiagnostics } from './values-rules.ts';
+import { imagePinDiagnostics, valuesRuleDiagnostics } from './values-rules.ts';
 import { loadWaivers, type Waiver } from './waivers.ts';
 
 /** Where in the app's values a finding in a rendered object comes from. */
@@ -137,7 +137,7 @@ async function lintAppEnv(
     error.diagnostics.forEach(add);
     return result;
   }
-  const valueProblems = valuesDiagnostics(context.workspaceRoot, layers);
+  const valueProblems = [...valuesDiagnostics(context.workspaceRoot, layers), ...imagePinDiagnostics(app, env, layers)];
   valueProblems.forEach(add);
   if (valueProblems.some((d) => d.severity === 'error')) return result;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dotted, mergeLayers, parseImage, type Diagnostic, type ValuesLayer } from '@mayday/model';
+import { appEnvValuesFile, dotted, ENVIRONMENTS_FILE, mergeLayers, parseImage, pinsImage, type Diagnostic, type Environment, type ValuesLayer } from '@mayday/model';
 
 /**
  * mayday's own rules on an app's merged values, checked before Helm runs. Where a rule mirrors a
@@ -86,6 +86,25 @@ function ignoredReplicas(layers: readonly ValuesLayer[], merged: Record<string, 
       rule: 'values-autoscaling',
       message: `replicas: ${String(merged.replicas)} has no effect while autoscaling.enabled is true: the HorizontalPodAutoscaler keeps ${autoscaling.minReplicas ?? '?'} to ${autoscaling.maxReplicas ?? '?'} pods`,
       hint: `set autoscaling.minReplicas instead, or autoscaling.enabled: false to run exactly ${String(merged.replicas)}`,
+    },
+  ];
+}
+
+/** lint's warning for an app whose promoted env does not pin its image, at that env's values file. */
+export function imagePinDiagnostics(app: string, env: Environment, layers: readonly ValuesLayer[]): Diagnostic[] {
+  if (!env.promotion) return [];
+  const file = appEnvValuesFile(app, env.name);
+  const layer = layers.find((l) => l.source.file === file);
+  if (layer && pinsImage(layer.data)) return [];
+  return [
+    {
+      severity: 'warning',
+      file,
+      line: layer ? 1 : undefined,
+      field: 'image.tag',
+      rule: 'mayday-image-promoted',
+      message: `${env.name} takes its image from ${env.promotion.from} by promotion (${ENVIRONMENTS_FILE}), but ${file} does not pin it: a new tag in values.yaml would reach ${env.name} unpromoted`,
+      hint: `pin image.tag here: \`nx migrate --run-migrations\` with mayday's pin-promoted-images migration pins every app, and \`nx run ${app}:promote --to=${env.name}\` moves the pin`,
     },
   ];
 }

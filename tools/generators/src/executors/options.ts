@@ -42,3 +42,8 @@ export function checkOptions(target: string, app: string, options: object): void
   }
   if (problems.length) throw new MaydayError(problems);
 }
+
+/** Nx hands `--dry-run` to an executor as `dry-run`: every option by its schema's camelCase name. */
+export function camelCaseOptions<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), value])) as T;
+}

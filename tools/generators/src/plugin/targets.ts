@@ -92,5 +92,14 @@ function gitopsTargets(app: string, render: string): Record<string, TargetConfig
         technologies: ['git'],
       },
     },
+    // reads what the source env runs on the GitOps branch and renders in memory: it writes a change to review
+    promote: {
+      executor: 'mayday:promote',
+      cache: false,
+      metadata: {
+        description: `Write into values-<to>.yaml the image ${app} runs in --from as published, with the keys platform/environments.yaml promotes (--dry-run shows the diffs only)`,
+        technologies: ['helm', 'git'],
+      },
+    },
   };
 }

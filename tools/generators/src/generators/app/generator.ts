@@ -12,6 +12,7 @@ import {
   ENVIRONMENTS_FILE,
   findTeam,
   formatDiagnostic,
+  imagePinBlock,
   isPort,
   maxAppNameLength,
   namespaceFor,
@@ -177,7 +178,8 @@ function addEnvValuesFiles(tree: Tree, options: NormalizedOptions): void {
       `# ${options.name} in ${env.name}: overrides of values.yaml for this env only.`,
       `# Seeded from appDefaults of ${env.name} in ${ENVIRONMENTS_FILE}; namespace ${namespaceFor(env, options.name)}.`,
     ].join('\n');
-    const body = Object.keys(env.appDefaults).length ? stringify(env.appDefaults, { lineWidth: 0 }) : '{}\n';
+    const defaults = Object.keys(env.appDefaults).length ? stringify(env.appDefaults, { lineWidth: 0 }) : '';
+    const body = defaults + (env.promotion ? imagePinBlock(options.name, env.promotion.from, options.image) : '') || '{}\n';
     tree.write(appEnvValuesFile(options.name, env.name), `${header}\n${body}`);
   }
 }

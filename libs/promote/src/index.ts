@@ -1,0 +1,3 @@
+export * from './format.ts';
+export * from './image-order.ts';
+export * from './promote-app.ts';
