@@ -1,4 +1,4 @@
-import { parseDocument, stringify } from 'yaml';
+import { isMap, parseDocument, stringify } from 'yaml';
 import { editValuesText, valueAt, type ValuesEdit } from './values-edit.ts';
 
 /**
@@ -30,13 +30,24 @@ export function imagePinBlock(app: string, from: string, pin: { tag?: string; di
  * when it pins it already. A file without an image key gets the generator's block at its end; one
  * with an image key (say pullPolicy) gets the fields in place. Comments and order stay.
  */
-export function pinImageInText(file: string, text: string, app: string, from: string, appValues: unknown): string | undefined {
+export function pinImageInText(
+  file: string,
+  text: string,
+  app: string,
+  from: string,
+  appValues: unknown,
+): string | undefined {
   const doc = parseDocument(text);
   const envValues = doc.toJS() ?? {};
   const edits = imagePinEdits(appValues, envValues);
   if (edits.length === 0) return undefined;
-  if (valueAt(envValues, ['image']) !== undefined) return editValuesText(file, text, edits);
+  // in its image map, or in a flow-style file's one map: in place
+  const flow = isMap(doc.contents) && doc.contents.flow && doc.contents.items.length > 0;
+  if (valueAt(envValues, ['image']) !== undefined || flow) return editValuesText(file, text, edits);
   const pin = Object.fromEntries(edits.map((e) => [e.path[1], e.value as string]));
-  const body = Object.keys(envValues as object).length === 0 ? text.replace(/^\{\}[ \t]*(#.*)?$/m, '').replace(/\n*$/, '\n') : text.replace(/\n*$/, '\n');
+  const body =
+    Object.keys(envValues as object).length === 0
+      ? text.replace(/^\{\}[ \t]*(#.*)?$/m, '').replace(/\n*$/, '\n')
+      : text.replace(/\n*$/, '\n');
   return `${body === '\n' ? '' : body}${imagePinBlock(app, from, pin)}`;
 }

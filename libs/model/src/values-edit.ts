@@ -14,7 +14,14 @@ export interface ValuesEdit {
  */
 export function editValuesText(file: string, text: string, edits: readonly ValuesEdit[]): string {
   const doc: Document = parseDocument(text);
-  if (doc.errors.length) throw new MaydayError({ severity: 'error', file, rule: 'yaml-syntax', message: doc.errors[0].message.split('\n')[0], hint: 'fix the YAML syntax first' });
+  if (doc.errors.length)
+    throw new MaydayError({
+      severity: 'error',
+      file,
+      rule: 'yaml-syntax',
+      message: doc.errors[0].message.split('\n')[0],
+      hint: 'fix the YAML syntax first',
+    });
   if (doc.contents === null || (isMap(doc.contents) && doc.contents.items.length === 0)) {
     const block = doc.createNode({});
     // the comments of the `{}` line (often the file's header) stay with the map that replaces it

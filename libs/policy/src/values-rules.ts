@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { appEnvValuesFile, dotted, ENVIRONMENTS_FILE, mergeLayers, parseImage, pinsImage, type Diagnostic, type Environment, type ValuesLayer } from '@mayday/model';
+import {
+  appEnvValuesFile,
+  dotted,
+  ENVIRONMENTS_FILE,
+  mergeLayers,
+  parseImage,
+  pinsImage,
+  type Diagnostic,
+  type Environment,
+  type ValuesLayer,
+} from '@mayday/model';
 
 /**
  * mayday's own rules on an app's merged values, checked before Helm runs. Where a rule mirrors a

@@ -12,7 +12,10 @@ export const sameImage = (a: ImageRef, b: ImageRef): boolean =>
  * How a promoted image relates to the one it replaces: by semantic version when both tags are one
  * (a leading v allowed), else it cannot be told. Another repository is another image.
  */
-export function imageOrder(current: ImageRef, next: ImageRef): 'forward' | 'same' | 'backward' | 'unordered' | 'other-repository' {
+export function imageOrder(
+  current: ImageRef,
+  next: ImageRef,
+): 'forward' | 'same' | 'backward' | 'unordered' | 'other-repository' {
   if (sameImage(current, next)) return 'same';
   if (current.repository !== next.repository) return 'other-repository';
   const a = current.tag ? semver.valid(current.tag) : null;

@@ -1,4 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -40,7 +50,9 @@ export interface PromotionContext {
 }
 
 /** Reads the GitOps branch once (its gitops/ tree and every blob) for a run of promotions. */
-export async function openPromotionContext(options: RemoteOptions & { envs: readonly Environment[]; helmTemplate: HelmTemplate }): Promise<PromotionContext> {
+export async function openPromotionContext(
+  options: RemoteOptions & { envs: readonly Environment[]; helmTemplate: HelmTemplate },
+): Promise<PromotionContext> {
   const remote = await GitopsRemote.open(options);
   try {
     const tip = await remote.fetchTip();
@@ -86,19 +98,42 @@ export interface PromotionPlan {
 }
 
 /** The env pair of a promotion: `to` defaults to the envs that declare one, `from` to what `to` declares. */
-export function promotionTargets(envs: readonly Environment[], options: { from?: string; to?: string }): { from: Environment; to: Environment }[] {
+export function promotionTargets(
+  envs: readonly Environment[],
+  options: { from?: string; to?: string },
+): { from: Environment; to: Environment }[] {
   const targets = options.to ? [findEnvironment(envs, options.to)] : envs.filter((env) => env.promotion);
-  if (targets.length === 0) throw promotionError(`no env declares promotion.from`, 'add promotion: { from: stg } to the env that runs what another ran first');
+  if (targets.length === 0)
+    throw promotionError(
+      `no env declares promotion.from`,
+      'add promotion: { from: stg } to the env that runs what another ran first',
+    );
   return targets.map((to) => {
-    if (!to.promotion) throw promotionError(`${to.name} declares no promotion`, `add promotion: { from: <env> } to ${to.name}, naming the env whose image it takes`, to.name);
+    if (!to.promotion)
+      throw promotionError(
+        `${to.name} declares no promotion`,
+        `add promotion: { from: <env> } to ${to.name}, naming the env whose image it takes`,
+        to.name,
+      );
     if (options.from && options.from !== to.promotion.from)
-      throw promotionError(`${to.name} takes its image from ${to.promotion.from}, not from ${options.from}`, `run with --from=${to.promotion.from}, or change promotion.from of ${to.name}`, to.name);
+      throw promotionError(
+        `${to.name} takes its image from ${to.promotion.from}, not from ${options.from}`,
+        `run with --from=${to.promotion.from}, or change promotion.from of ${to.name}`,
+        to.name,
+      );
     return { from: findEnvironment(envs, to.promotion.from), to };
   });
 }
 
 function promotionError(message: string, hint: string, env?: string): MaydayError {
-  return new MaydayError({ severity: 'error', file: ENVIRONMENTS_FILE, field: env ? `${env}.promotion` : 'promotion', rule: 'promotion', message, hint });
+  return new MaydayError({
+    severity: 'error',
+    file: ENVIRONMENTS_FILE,
+    field: env ? `${env}.promotion` : 'promotion',
+    rule: 'promotion',
+    message,
+    hint,
+  });
 }
 
 /**
@@ -108,7 +143,12 @@ function promotionError(message: string, hint: string, env?: string): MaydayErro
  * values, when the image would go backwards, or when the target env's lint fails with the result.
  * Returns undefined when the target already runs what the source runs.
  */
-export async function planPromotion(context: PromotionContext, app: string, from: Environment, to: Environment): Promise<PromotionPlan | undefined> {
+export async function planPromotion(
+  context: PromotionContext,
+  app: string,
+  from: Environment,
+  to: Environment,
+): Promise<PromotionPlan | undefined> {
   const root = context.workspaceRoot;
   const published = publishedRender(context, app, from);
   await refuseStaleSource(context, app, from, published);
@@ -130,13 +170,32 @@ export async function planPromotion(context: PromotionContext, app: string, from
   const keys = (to.promotion?.keys ?? [])
     .map((path) => ({ path, before: valueAt(toValues, path.split('.')), after: valueAt(fromValues, path.split('.')) }))
     .filter((k) => k.after !== undefined && !isDeepStrictEqual(k.before, k.after));
-  const edits: ValuesEdit[] = [...imageEdits(image.before, image.after), ...keys.map((k) => ({ path: k.path.split('.'), value: k.after }))];
+  const edits: ValuesEdit[] = [
+    ...imageEdits(image.before, image.after),
+    ...keys.map((k) => ({ path: k.path.split('.'), value: k.after })),
+  ];
   if (edits.length === 0) return undefined;
   const valuesBefore = existsSync(join(root, valuesFile)) ? readFileSync(join(root, valuesFile), 'utf8') : '';
-  const valuesAfter = editValuesText(valuesFile, valuesBefore || `# ${app} in ${to.name}: overrides of values.yaml for this env only.\n{}\n`, edits);
+  const valuesAfter = editValuesText(
+    valuesFile,
+    valuesBefore || `# ${app} in ${to.name}: overrides of values.yaml for this env only.\n{}\n`,
+    edits,
+  );
   const { rendered, lint } = await renderAndLintWith(context, app, to, valuesFile, valuesAfter);
   if (hasErrors(lint.envs.flatMap((e) => e.findings))) throw lintRefusal(app, to, lint);
-  return { app, from: from.name, to: to.name, image: { ...image, order }, keys, valuesFile, valuesBefore, valuesAfter, rendered, renderedChanges: renderedChanges(root, app, rendered), lint };
+  return {
+    app,
+    from: from.name,
+    to: to.name,
+    image: { ...image, order },
+    keys,
+    valuesFile,
+    valuesBefore,
+    valuesAfter,
+    rendered,
+    renderedChanges: renderedChanges(root, app, rendered),
+    lint,
+  };
 }
 
 /** The published files of gitops/<env>/<app>, by file name. */
@@ -144,7 +203,8 @@ function publishedRender(context: PromotionContext, app: string, env: Environmen
   const folder = gitopsPath(env.name, app);
   const files = new Map<string, string>();
   for (const path of context.published.keys()) {
-    if (path.startsWith(`${folder}/`) && path.endsWith('.yaml')) files.set(path.slice(folder.length + 1), context.publishedFile(path) ?? '');
+    if (path.startsWith(`${folder}/`) && path.endsWith('.yaml'))
+      files.set(path.slice(folder.length + 1), context.publishedFile(path) ?? '');
   }
   if (files.size === 0) {
     throw new MaydayError({
@@ -159,10 +219,21 @@ function publishedRender(context: PromotionContext, app: string, env: Environmen
 }
 
 /** What is published for the source env must be what its current values render: else it is not what they say. */
-async function refuseStaleSource(context: PromotionContext, app: string, env: Environment, published: Map<string, string>): Promise<void> {
-  const current = await renderApp({ workspaceRoot: context.workspaceRoot, helmTemplate: context.helmTemplate }, app, env);
+async function refuseStaleSource(
+  context: PromotionContext,
+  app: string,
+  env: Environment,
+  published: Map<string, string>,
+): Promise<void> {
+  const current = await renderApp(
+    { workspaceRoot: context.workspaceRoot, helmTemplate: context.helmTemplate },
+    app,
+    env,
+  );
   const rendered = new Map(current.files.map((f) => [f.fileName, f.content]));
-  const differ = [...new Set([...rendered.keys(), ...published.keys()])].filter((f) => rendered.get(f) !== published.get(f)).sort();
+  const differ = [...new Set([...rendered.keys(), ...published.keys()])]
+    .filter((f) => rendered.get(f) !== published.get(f))
+    .sort();
   if (differ.length === 0) return;
   throw new MaydayError({
     severity: 'error',
@@ -176,21 +247,45 @@ async function refuseStaleSource(context: PromotionContext, app: string, env: En
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout']);
 
 /** The image of the app's container in the source env's published workload. */
-function publishedImage(context: PromotionContext, app: string, env: Environment, published: Map<string, string>): ImageRef {
+function publishedImage(
+  context: PromotionContext,
+  app: string,
+  env: Environment,
+  published: Map<string, string>,
+): ImageRef {
   for (const [file, content] of published) {
-    const object = parse(content) as { kind?: string; spec?: { template?: { spec?: { containers?: { name: string; image: string }[] } } } } | null;
+    const object = parse(content) as {
+      kind?: string;
+      spec?: { template?: { spec?: { containers?: { name: string; image: string }[] } } };
+    } | null;
     if (!object?.kind || !WORKLOAD_KINDS.has(object.kind)) continue;
     const container = object.spec?.template?.spec?.containers?.find((c) => c.name === 'app');
     const image = container ? parseImage(container.image) : undefined;
     if (image && !('error' in image)) return image;
-    throw new MaydayError({ severity: 'error', file: `${gitopsPath(env.name, app)}/${file} on ${context.branch}`, rule: 'promotion', message: `${resourceName(content, file)} has no container "app" with a pinned image`, hint: 'render and push it again with mayday' });
+    throw new MaydayError({
+      severity: 'error',
+      file: `${gitopsPath(env.name, app)}/${file} on ${context.branch}`,
+      rule: 'promotion',
+      message: `${resourceName(content, file)} has no container "app" with a pinned image`,
+      hint: 'render and push it again with mayday',
+    });
   }
-  throw new MaydayError({ severity: 'error', file: `${gitopsPath(env.name, app)} on ${context.branch}`, rule: 'promotion', message: `${app} publishes no Deployment or Rollout in ${env.name}: there is no image to promote`, hint: 'promote apps that run a workload' });
+  throw new MaydayError({
+    severity: 'error',
+    file: `${gitopsPath(env.name, app)} on ${context.branch}`,
+    rule: 'promotion',
+    message: `${app} publishes no Deployment or Rollout in ${env.name}: there is no image to promote`,
+    hint: 'promote apps that run a workload',
+  });
 }
 
 function imageOf(values: Record<string, unknown>): ImageRef {
   const image = (values.image ?? {}) as { repository?: string; tag?: string; digest?: string };
-  return { repository: image.repository ?? '', ...(image.tag && { tag: image.tag }), ...(image.digest && { digest: image.digest }) };
+  return {
+    repository: image.repository ?? '',
+    ...(image.tag && { tag: image.tag }),
+    ...(image.digest && { digest: image.digest }),
+  };
 }
 
 /** Only the image fields that differ; an empty tag or digest overrides what values.yaml sets. */
@@ -198,7 +293,8 @@ function imageEdits(before: ImageRef, after: ImageRef): ValuesEdit[] {
   const edits: ValuesEdit[] = [];
   if (before.repository !== after.repository) edits.push({ path: ['image', 'repository'], value: after.repository });
   if ((before.tag ?? '') !== (after.tag ?? '')) edits.push({ path: ['image', 'tag'], value: after.tag ?? '' });
-  if ((before.digest ?? '') !== (after.digest ?? '')) edits.push({ path: ['image', 'digest'], value: after.digest ?? '' });
+  if ((before.digest ?? '') !== (after.digest ?? ''))
+    edits.push({ path: ['image', 'digest'], value: after.digest ?? '' });
   return edits;
 }
 
@@ -206,7 +302,13 @@ function imageEdits(before: ImageRef, after: ImageRef): ValuesEdit[] {
  * Renders and lints the target env with the promoted values file, in a scratch workspace that holds
  * the app with that file and links platform/: the workspace itself is not touched until it all passes.
  */
-async function renderAndLintWith(context: PromotionContext, app: string, env: Environment, valuesFile: string, text: string): Promise<{ rendered: RenderedEnv; lint: AppLintResult }> {
+async function renderAndLintWith(
+  context: PromotionContext,
+  app: string,
+  env: Environment,
+  valuesFile: string,
+  text: string,
+): Promise<{ rendered: RenderedEnv; lint: AppLintResult }> {
   const scratch = mkdtempSync(join(tmpdir(), 'mayday-promote-'));
   try {
     symlinkSync(join(context.workspaceRoot, 'platform'), join(scratch, 'platform'));
@@ -236,7 +338,8 @@ function renderedChanges(root: string, app: string, rendered: RenderedEnv): Prom
   const folder = gitopsPath(rendered.env, app);
   const next = new Map(rendered.files.map((f) => [f.fileName, f.content]));
   const current = new Map<string, string>();
-  for (const file of existsSync(join(root, folder)) ? readdirYaml(join(root, folder)) : []) current.set(file, readFileSync(join(root, folder, file), 'utf8'));
+  for (const file of existsSync(join(root, folder)) ? readdirYaml(join(root, folder)) : [])
+    current.set(file, readFileSync(join(root, folder, file), 'utf8'));
   return [...new Set([...current.keys(), ...next.keys()])]
     .sort()
     .filter((file) => current.get(file) !== next.get(file))
@@ -244,12 +347,23 @@ function renderedChanges(root: string, app: string, rendered: RenderedEnv): Prom
       const before = current.get(file);
       const after = next.get(file);
       const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
-      const patch = createTwoFilesPatch(`a/${folder}/${file}`, `b/${folder}/${file}`, before ?? '', after ?? '', undefined, undefined, { context: 2 }).replace(/^=+\n/, '');
+      const patch = createTwoFilesPatch(
+        `a/${folder}/${file}`,
+        `b/${folder}/${file}`,
+        before ?? '',
+        after ?? '',
+        undefined,
+        undefined,
+        { context: 2 },
+      ).replace(/^=+\n/, '');
       return { file, resource: resourceName(after ?? before ?? '', file), status, patch };
     });
 }
 
-const readdirYaml = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const readdirYaml = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
 /** Writes the promoted values file and the target env's folder in gitops/: a normal change to commit and review. */
 export function applyPromotion(root: string, plan: PromotionPlan): void {

@@ -45,5 +45,7 @@ export function checkOptions(target: string, app: string, options: object): void
 
 /** Nx hands `--dry-run` to an executor as `dry-run`: every option by its schema's camelCase name. */
 export function camelCaseOptions<T extends object>(options: T): T {
-  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), value])) as T;
+  return Object.fromEntries(
+    Object.entries(options).map(([key, value]) => [key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), value]),
+  ) as T;
 }

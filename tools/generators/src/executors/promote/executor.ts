@@ -1,7 +1,14 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { loadGitopsConfig } from '@mayday/gitops';
-import { applyPromotion, formatPromotion, openPromotionContext, planPromotion, promotionTargets, type PromotionContext } from '@mayday/promote';
+import {
+  applyPromotion,
+  formatPromotion,
+  openPromotionContext,
+  planPromotion,
+  promotionTargets,
+  type PromotionContext,
+} from '@mayday/promote';
 import { resolveEngine, startEngine, type HelmTemplate } from '@mayday/render';
 import { loadEnvironments } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
@@ -17,7 +24,10 @@ export interface PromoteExecutorOptions {
 }
 
 /** `nx run <app>:promote --from=stg --to=prd [--dry-run]`. */
-export default async function promoteExecutor(raw: PromoteExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+export default async function promoteExecutor(
+  raw: PromoteExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
   const options = camelCaseOptions(raw);
   if (!context.projectName) throw new Error('promote runs on a project: use `nx run <app>:promote`');
   const app = context.projectName;
@@ -49,18 +59,36 @@ export async function* promoteBatchExecutor(
     yield* streamTaskResults(tasks, 1, async (task, output) => {
       checkOptions('promote', task.target.project, options);
       promotion ??= openContext(context.root, options, engine.helmTemplate);
-      return promoteProject(await promotion, task.target.project, options, (line) => output.push(line.replace(/\n$/, '')));
+      return promoteProject(await promotion, task.target.project, options, (line) =>
+        output.push(line.replace(/\n$/, '')),
+      );
     });
   } finally {
     await engine.close();
   }
 }
 
-function openContext(root: string, options: PromoteExecutorOptions, helmTemplate: HelmTemplate): Promise<PromotionContext> {
-  return openPromotionContext({ workspaceRoot: root, config: loadGitopsConfig(root), envs: loadEnvironments(root), remote: options.remote, branch: options.branch, helmTemplate });
+function openContext(
+  root: string,
+  options: PromoteExecutorOptions,
+  helmTemplate: HelmTemplate,
+): Promise<PromotionContext> {
+  return openPromotionContext({
+    workspaceRoot: root,
+    config: loadGitopsConfig(root),
+    envs: loadEnvironments(root),
+    remote: options.remote,
+    branch: options.branch,
+    helmTemplate,
+  });
 }
 
-async function promoteProject(promotion: PromotionContext, app: string, options: PromoteExecutorOptions, print: (text: string) => void): Promise<boolean> {
+async function promoteProject(
+  promotion: PromotionContext,
+  app: string,
+  options: PromoteExecutorOptions,
+  print: (text: string) => void,
+): Promise<boolean> {
   for (const { from, to } of promotionTargets(promotion.envs, options)) {
     const plan = await planPromotion(promotion, app, from, to);
     if (!plan) {
@@ -71,7 +99,9 @@ async function promoteProject(promotion: PromotionContext, app: string, options:
     if (options.dryRun) print(pc.dim('dry run: nothing written'));
     else {
       applyPromotion(promotion.workspaceRoot, plan);
-      print(`${pc.green('✔')} wrote ${plan.valuesFile} and gitops/${to.name}/${app}/: commit, open a pull request; once merged, push publishes ${to.name}`);
+      print(
+        `${pc.green('✔')} wrote ${plan.valuesFile} and gitops/${to.name}/${app}/: commit, open a pull request; once merged, push publishes ${to.name}`,
+      );
     }
   }
   return true;

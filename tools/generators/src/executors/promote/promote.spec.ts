@@ -8,7 +8,8 @@ import { bareRepository } from '../../../../../libs/gitops/src/test-support/git-
 let ws: TempWorkspace;
 let remote: Awaited<ReturnType<typeof bareRepository>>;
 const status = async () => (await ws.git(['status', '--porcelain'])).stdout;
-const edit = (path: string, change: (text: string) => string) => writeFileSync(join(ws.root, path), change(ws.read(path)));
+const edit = (path: string, change: (text: string) => string) =>
+  writeFileSync(join(ws.root, path), change(ws.read(path)));
 /** A change as the pipeline ships it: rendered, committed, published. */
 const ship = async (message: string) => {
   await mustSucceed(ws.nx(['run-many', '-t', 'render']));
@@ -23,7 +24,12 @@ beforeAll(async () => {
   ws = await createTempWorkspace({ withApps: true, git: false });
   edit('platform/gitops.yaml', (text) => text.replace(/^repository: .*$/m, `repository: ${remote.url}`));
   await mustSucceed(ws.nx(['sync']));
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'workspace']]) await mustSucceed(ws.git(args));
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'workspace'],
+  ])
+    await mustSucceed(ws.git(args));
   await mustSucceed(ws.nx(['run-many', '-t', 'push']));
   // a new version reaches stg first: values.yaml's tag moves, prd keeps its pin; stg also serves readiness elsewhere
   edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.0"', 'tag: "6.9.1"'));
@@ -65,7 +71,12 @@ describe('nx run <app>:promote --from=stg --to=prd', () => {
       before.replace('tag: "6.9.0"', 'tag: "6.9.1"') + 'probes:\n  readiness:\n    path: "/readyz/v2"\n',
     );
     expect(deploymentImage('prd')).toBe('ghcr.io/stefanprodan/podinfo:6.9.1');
-    expect((await status()).split('\n').map((l) => l.trim()).sort()).toEqual(['M apps/hello/values-prd.yaml', 'M gitops/prd/hello/deployment-hello.yaml']);
+    expect(
+      (await status())
+        .split('\n')
+        .map((l) => l.trim())
+        .sort(),
+    ).toEqual(['M apps/hello/values-prd.yaml', 'M gitops/prd/hello/deployment-hello.yaml']);
     // what promote wrote is what render writes: the result is a normal, consistent change
     await mustSucceed(ws.nx(['run', 'hello:render', '--check', '--skip-nx-cache']));
     await mustSucceed(ws.git(['commit', '-qam', 'promote hello 6.9.1 to prd']));
@@ -87,7 +98,10 @@ describe('nx run <app>:promote refuses, naming the reason, and nothing changes',
   it('when stg is published from other values than the current ones', async () => {
     edit('apps/hello/values-stg.yaml', (text) => text.replace('replicas: 1', 'replicas: 2'));
     await mustSucceed(ws.git(['commit', '-qam', 'stg: 2 replicas, not pushed']));
-    await refuses(['--from=stg', '--to=prd'], /gitops\/stg\/hello on gitops: error promotion: stg's published render of hello is not the render of its current values \(deployment-hello\.yaml differ at [0-9a-f]{7}\)/);
+    await refuses(
+      ['--from=stg', '--to=prd'],
+      /gitops\/stg\/hello on gitops: error promotion: stg's published render of hello is not the render of its current values \(deployment-hello\.yaml differ at [0-9a-f]{7}\)/,
+    );
     expect(await status()).toBe('');
     await mustSucceed(ws.git(['reset', '-q', '--hard', 'HEAD~1']));
   });
@@ -96,7 +110,10 @@ describe('nx run <app>:promote refuses, naming the reason, and nothing changes',
     edit('apps/hello/values-prd.yaml', (text) => text.replace('tag: "6.9.1"', 'tag: "7.0.0"'));
     await mustSucceed(ws.nx(['run', 'hello:render']));
     await mustSucceed(ws.git(['commit', '-qam', 'prd pinned ahead']));
-    await refuses(['--to=prd'], /apps\/hello\/values-prd\.yaml: error promotion: image\.tag: prd runs ghcr\.io\/stefanprodan\/podinfo:7\.0\.0; promoting stg's ghcr\.io\/stefanprodan\/podinfo:6\.9\.1 would take hello backwards/);
+    await refuses(
+      ['--to=prd'],
+      /apps\/hello\/values-prd\.yaml: error promotion: image\.tag: prd runs ghcr\.io\/stefanprodan\/podinfo:7\.0\.0; promoting stg's ghcr\.io\/stefanprodan\/podinfo:6\.9\.1 would take hello backwards/,
+    );
     expect(await status()).toBe('');
     await mustSucceed(ws.git(['reset', '-q', '--hard', 'HEAD~1']));
   });
@@ -104,23 +121,48 @@ describe('nx run <app>:promote refuses, naming the reason, and nothing changes',
   it("when prd's lint fails with what stg runs (a tag strict prd refuses, which stg only warns about)", async () => {
     edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.1"', 'tag: "main-4f2c1ab"'));
     await ship('stg runs a branch build');
-    const result = await refuses(['--to=prd'], /apps\/hello\/values-prd\.yaml: error promotion: not promoted: hello fails lint in prd \(hello-prd, strict\) with the promoted values/);
+    const result = await refuses(
+      ['--to=prd'],
+      /apps\/hello\/values-prd\.yaml: error promotion: not promoted: hello fails lint in prd \(hello-prd, strict\) with the promoted values/,
+    );
     expect(result.all).toMatch(/error mayday-image-pinned/);
     expect(await status()).toBe('');
   });
 
   it.each([
-    ['an env that declares no promotion', ['--to=stg'], /platform\/environments\.yaml: error promotion: stg\.promotion: stg declares no promotion/],
-    ['a source that is not the declared one', ['--from=qa', '--to=prd'], /error promotion: prd\.promotion: prd takes its image from stg, not from qa/],
+    [
+      'an env that declares no promotion',
+      ['--to=stg'],
+      /platform\/environments\.yaml: error promotion: stg\.promotion: stg declares no promotion/,
+    ],
+    [
+      'a source that is not the declared one',
+      ['--from=qa', '--to=prd'],
+      /error promotion: prd\.promotion: prd takes its image from stg, not from qa/,
+    ],
     ['an unknown env', ['--to=production'], /platform\/environments\.yaml: error: unknown environment "production"/],
-    ['a misspelt option', ['--form=stg'], /error option: --form: promote has no option --form\n\s+↳ did you mean --from\?/],
+    [
+      'a misspelt option',
+      ['--form=stg'],
+      /error option: --form: promote has no option --form\n\s+↳ did you mean --from\?/,
+    ],
   ])('for %s', async (_, args, message) => {
     await refuses(args, message);
     expect(await status()).toBe('');
   });
 
   it('when the app is not published in stg yet', async () => {
-    await mustSucceed(ws.nx(['g', 'mayday:app', 'cart', '--team=checkout', '--port=8080', '--image=ghcr.io/acme/cart:1.0.0', '--no-interactive']));
+    await mustSucceed(
+      ws.nx([
+        'g',
+        'mayday:app',
+        'cart',
+        '--team=checkout',
+        '--port=8080',
+        '--image=ghcr.io/acme/cart:1.0.0',
+        '--no-interactive',
+      ]),
+    );
     await mustSucceed(ws.nx(['run', 'cart:render']));
     await mustSucceed(ws.git(['add', '-A']));
     await mustSucceed(ws.git(['commit', '-qm', 'cart, not pushed']));

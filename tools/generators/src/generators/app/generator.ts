@@ -179,7 +179,8 @@ function addEnvValuesFiles(tree: Tree, options: NormalizedOptions): void {
       `# Seeded from appDefaults of ${env.name} in ${ENVIRONMENTS_FILE}; namespace ${namespaceFor(env, options.name)}.`,
     ].join('\n');
     const defaults = Object.keys(env.appDefaults).length ? stringify(env.appDefaults, { lineWidth: 0 }) : '';
-    const body = defaults + (env.promotion ? imagePinBlock(options.name, env.promotion.from, options.image) : '') || '{}\n';
+    const body =
+      defaults + (env.promotion ? imagePinBlock(options.name, env.promotion.from, options.image) : '') || '{}\n';
     tree.write(appEnvValuesFile(options.name, env.name), `${header}\n${body}`);
   }
 }

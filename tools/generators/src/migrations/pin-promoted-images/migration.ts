@@ -19,13 +19,19 @@ import {
  */
 export default async function pinPromotedImages(tree: Tree): Promise<string[]> {
   const promoted = readEnvironments(tree).filter((env) => env.promotion);
-  const apps = tree.exists(APPS_DIR) ? tree.children(APPS_DIR).filter((app) => tree.exists(appValuesFile(app))).sort() : [];
+  const apps = tree.exists(APPS_DIR)
+    ? tree
+        .children(APPS_DIR)
+        .filter((app) => tree.exists(appValuesFile(app)))
+        .sort()
+    : [];
   const pinned: string[] = [];
   for (const app of apps) {
     const appValues = readValues(tree, appValuesFile(app));
     for (const env of promoted) {
       const file = appEnvValuesFile(app, env.name);
-      const text = tree.read(file, 'utf8') ?? `# ${app} in ${env.name}: overrides of values.yaml for this env only.\n{}\n`;
+      const text =
+        tree.read(file, 'utf8') ?? `# ${app} in ${env.name}: overrides of values.yaml for this env only.\n{}\n`;
       readValues(tree, file, text);
       const next = pinImageInText(file, text, app, env.promotion!.from, appValues);
       if (next === undefined) continue;
@@ -34,7 +40,9 @@ export default async function pinPromotedImages(tree: Tree): Promise<string[]> {
     }
   }
   const envNames = promoted.map((env) => env.name).join(', ') || '(no env declares promotion)';
-  logger.info(`pin-promoted-images: pinned the image in ${pinned.length} values files of ${apps.length} apps for ${envNames}; ${apps.length * promoted.length - pinned.length} pinned it already`);
+  logger.info(
+    `pin-promoted-images: pinned the image in ${pinned.length} values files of ${apps.length} apps for ${envNames}; ${apps.length * promoted.length - pinned.length} pinned it already`,
+  );
   return pinned.length
     ? [
         `The image of ${envNames} is now pinned in ${pinned.length} values-<env>.yaml files; what they render is unchanged (\`nx affected -t render\` writes no change to gitops/).`,
@@ -58,7 +66,7 @@ function guarded<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (isMaydayError(error)) throw new Error(error.diagnostics.map(formatDiagnostic).join('\n'));
+    if (isMaydayError(error)) throw new Error(error.diagnostics.map(formatDiagnostic).join('\n'), { cause: error });
     throw error;
   }
 }
