@@ -8,7 +8,15 @@ cd "$root"
 # shellcheck source=versions.sh
 source tools/toolchain/versions.sh
 quiet=false
-[ "${1:-}" = "--quiet" ] && quiet=true
+# --pipeline: only what lint, render, diff, promote and push need (a team's CI): not the live tests' servers
+pipeline=false
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) quiet=true ;;
+    --pipeline) pipeline=true ;;
+    *) printf 'setup: unknown option %s (known: --quiet, --pipeline)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 say() { $quiet || printf '\033[36msetup\033[0m %s\n' "$*"; }
 fail() { printf '\033[31msetup error\033[0m %s\n' "$*" >&2; exit 1; }
@@ -79,39 +87,43 @@ fi
 
 # 5. The live tests' servers (etcd, kube-apiserver, kube-controller-manager, Argo CD, MinIO and mayday's Nx cache
 #    server), built from the pinned Go modules (minutes cold, seconds once built), the pinned CRDs, and Redis for Argo CD.
-for module in etcd "kubernetes kube-apiserver kube-controller-manager" argocd minio tools/cache-server; do
-  # shellcheck disable=SC2086 # module and binaries are words
-  if $quiet; then
-    bash tools/toolchain/build-go.sh $module | { grep -v ' up to date' || true; }
-  else
-    bash tools/toolchain/build-go.sh $module | sed "s/^build-go: /$(printf '\033[36msetup\033[0m') /"
+if $pipeline; then
+  say "pipeline: the live tests' servers (Kubernetes, etcd, Argo CD, MinIO, the cache server, Redis) are not needed"
+else
+  for module in etcd "kubernetes kube-apiserver kube-controller-manager" argocd minio tools/cache-server; do
+    # shellcheck disable=SC2086 # module and binaries are words
+    if $quiet; then
+      bash tools/toolchain/build-go.sh $module | { grep -v ' up to date' || true; }
+    else
+      bash tools/toolchain/build-go.sh $module | sed "s/^build-go: /$(printf '\033[36msetup\033[0m') /"
+    fi
+  done
+  # The repo-server runs git-verify-wrapper.sh (from Argo CD's module, on PATH in Argo CD's image) on every manifest
+  # generation, even with GPG off; a missing one is reported as "permission denied".
+  wrapper=.tools/bin/git-verify-wrapper.sh
+  if [ ! -x "$wrapper" ] || [ .tools/stamps/argocd -nt "$wrapper" ]; then
+    argocd_dir="$(cd tools/toolchain/go/argocd && GOTOOLCHAIN="$(sed -nE 's/^toolchain +(go[0-9.]+)$/\1/p' go.mod)" go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
+    install -m 0755 "$argocd_dir/hack/git-verify-wrapper.sh" "$wrapper"
   fi
-done
-# The repo-server runs git-verify-wrapper.sh (from Argo CD's module, on PATH in Argo CD's image) on every manifest
-# generation, even with GPG off; a missing one is reported as "permission denied".
-wrapper=.tools/bin/git-verify-wrapper.sh
-if [ ! -x "$wrapper" ] || [ .tools/stamps/argocd -nt "$wrapper" ]; then
-  argocd_dir="$(cd tools/toolchain/go/argocd && GOTOOLCHAIN="$(sed -nE 's/^toolchain +(go[0-9.]+)$/\1/p' go.mod)" go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
-  install -m 0755 "$argocd_dir/hack/git-verify-wrapper.sh" "$wrapper"
-fi
-# The CRDs pinned in platform/crds/crds.yaml, fetched and verified once per change of that file (their users verify
-# each file's sha256 again when they read it).
-crd_pins_sum="$(sha256sum platform/crds/crds.yaml | cut -c1-64)"
-if [ "$(cat .tools/crds/.pins-sha256 2>/dev/null)" = "$crd_pins_sum" ]; then
-  say "pinned CRDs up to date (.tools/crds)"
-else
-  node libs/cluster/src/fetch-crds.ts $($quiet && echo --quiet)
-  echo "$crd_pins_sum" > .tools/crds/.pins-sha256
-fi
-if command -v redis-server >/dev/null; then
-  say "redis-server $(redis-server --version | sed -nE 's/.* v=([^ ]+).*/\1/p') ($(command -v redis-server))"
-elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  say "installing redis-server (Debian) for Argo CD's cache"
-  apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 ||
-    { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends redis-server >/dev/null; } ||
-    fail "apt-get could not install redis-server"
-else
-  fail "redis-server is missing (Argo CD's cache in the live tests): install it (Debian/Ubuntu: sudo apt-get install redis-server)"
+  # The CRDs pinned in platform/crds/crds.yaml, fetched and verified once per change of that file (their users verify
+  # each file's sha256 again when they read it).
+  crd_pins_sum="$(sha256sum platform/crds/crds.yaml | cut -c1-64)"
+  if [ "$(cat .tools/crds/.pins-sha256 2>/dev/null)" = "$crd_pins_sum" ]; then
+    say "pinned CRDs up to date (.tools/crds)"
+  else
+    node libs/cluster/src/fetch-crds.ts $($quiet && echo --quiet)
+    echo "$crd_pins_sum" > .tools/crds/.pins-sha256
+  fi
+  if command -v redis-server >/dev/null; then
+    say "redis-server $(redis-server --version | sed -nE 's/.* v=([^ ]+).*/\1/p') ($(command -v redis-server))"
+  elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing redis-server (Debian) for Argo CD's cache"
+    apt-get install -y -qq --no-install-recommends redis-server >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends redis-server >/dev/null; } ||
+      fail "apt-get could not install redis-server"
+  else
+    fail "redis-server is missing (Argo CD's cache in the live tests): install it (Debian/Ubuntu: sudo apt-get install redis-server)"
+  fi
 fi
 
 # 6. The portal (platform/backstage): its own lockfile and install, so the core install stays small.
