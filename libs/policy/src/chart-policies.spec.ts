@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { helmTemplateWith, resolveHelm } from '@mayday/render';
-import { findEnvironment, loadEnvironments } from '@mayday/model';
+import { findEnvironment, imagePinBlock, loadEnvironments } from '@mayday/model';
 import { createTempWorkspace, REPO_ROOT, type TempWorkspace } from '@mayday/testing';
 import { formatLintText } from './lint-report.ts';
 import { lintApp, type AppLintResult } from './lint-app.ts';
@@ -24,9 +24,13 @@ beforeAll(async () => {
     delete values.platform; // set by mayday from platform/environments.yaml
     mkdirSync(join(ws.root, 'apps', c.app), { recursive: true });
     writeFileSync(join(ws.root, 'apps', c.app, 'values.yaml'), stringify(values));
-    // As the generator does: the env's appDefaults (prd: replicas, autoscaling, PDB) in values-<env>.yaml.
+    // As the generator does: the env's appDefaults (prd: replicas, autoscaling, PDB) in values-<env>.yaml, and
+    // the image pinned where the env takes it by promotion.
     const env = findEnvironment(loadEnvironments(ws.root), c.env);
-    writeFileSync(join(ws.root, 'apps', c.app, `values-${c.env}.yaml`), stringify(env.appDefaults));
+    const pin = env.promotion
+      ? imagePinBlock(c.app, env.promotion.from, values.image as { tag?: string; digest?: string })
+      : '';
+    writeFileSync(join(ws.root, 'apps', c.app, `values-${c.env}.yaml`), stringify(env.appDefaults) + pin);
   }
 }, 60_000);
 afterAll(() => ws?.cleanup());

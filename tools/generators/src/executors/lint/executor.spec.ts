@@ -73,7 +73,9 @@ describe('nx run <app>:lint', () => {
   }, 60_000);
 
   it('fails through nx with a non-zero exit code and names file, field and policy (image tag latest in prd)', async () => {
-    append(`apps/${APP}/values-prd.yaml`, 'image:\n  tag: latest\n');
+    // prd pins its image (promotion): the pin becomes latest
+    const prd = `apps/${APP}/values-prd.yaml`;
+    writeFileSync(join(ws.root, prd), ws.read(prd).replace('tag: "1.4.2"', 'tag: latest'));
     try {
       const before = ws.snapshot();
       const result = await ws.nx(['run', `${APP}:lint`, '--skip-nx-cache']);
@@ -229,7 +231,7 @@ describe('nx run <app>:lint', () => {
   it('a waiver turns one policy off for one env, with its reason printed', async () => {
     writeFileSync(
       join(ws.root, `apps/${APP}/values-prd.yaml`),
-      'replicas: 1\nautoscaling:\n  enabled: false\npdb:\n  enabled: true\n',
+      'replicas: 1\nautoscaling:\n  enabled: false\npdb:\n  enabled: true\nimage:\n  tag: "1.4.2"\n',
     );
     writeFileSync(
       join(ws.root, `apps/${APP}/policy-waivers.yaml`),
