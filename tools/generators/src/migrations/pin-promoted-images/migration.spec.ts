@@ -40,7 +40,13 @@ beforeAll(async () => {
   for (let i = 1; i <= APPS; i++) {
     const name = `app-${String(i).padStart(2, '0')}`;
     const image = variant(i) === 'digest' ? `ghcr.io/acme/${name}@${DIGEST}` : `ghcr.io/acme/${name}:${tagOf(i)}`;
-    await appGenerator(tree, { name, team: ['platform', 'payments', 'checkout'][i % 3], port: 8080 + i, image, description: `App ${i}.` });
+    await appGenerator(tree, {
+      name,
+      team: ['platform', 'payments', 'checkout'][i % 3],
+      port: 8080 + i,
+      image,
+      description: `App ${i}.`,
+    });
   }
   flushChanges(ws.root, tree.listChanges());
   for (let i = 1; i <= APPS; i++) {
