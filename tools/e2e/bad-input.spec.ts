@@ -502,6 +502,61 @@ const cases: BadInput[] = [
     command: ['g', 'mayday:remove', 'shpo', '--no-interactive'],
     names: ['there is no app "shpo"', `apps here: ${APP}`],
   },
+  {
+    input: 'remove of an app in prd without --confirm',
+    command: ['g', 'mayday:remove', APP, '--no-interactive'],
+    names: [`${APP} runs in prd`, `deletionProtection in ${ENVS}`, 'nothing was removed', `--confirm=${APP}`],
+  },
+  {
+    input: 'remove with a --confirm that names another app',
+    command: ['g', 'mayday:remove', APP, '--confirm=helo', '--no-interactive'],
+    names: ['--confirm=helo does not match', `--confirm=${APP}`],
+  },
+  // promote (hello is published in stg and prd from the committed values)
+  {
+    input: 'promote into an env that declares no promotion',
+    command: ['run', `${APP}:promote`, '--to=stg'],
+    names: [ENVS, 'stg.promotion', 'stg declares no promotion'],
+  },
+  {
+    input: 'promote from an env that is not the declared source',
+    command: ['run', `${APP}:promote`, '--from=qa', '--to=prd'],
+    names: [ENVS, 'prd.promotion', 'prd takes its image from stg, not from qa'],
+  },
+  {
+    input: 'promote into an unknown env',
+    command: ['run', `${APP}:promote`, '--to=production'],
+    names: [ENVS, 'unknown environment "production"'],
+  },
+  {
+    input: 'promote while stg is published from other values than the current ones',
+    setup: replace(STG, 'replicas: 1', 'replicas: 2'),
+    command: ['run', `${APP}:promote`],
+    names: [`gitops/stg/${APP} on gitops`, `stg's published render of ${APP} is not the render of its current values`],
+  },
+  {
+    input: 'promote that would take the image backwards',
+    setup: replace(PRD, 'tag: "6.9.0"', 'tag: "7.0.0"'),
+    command: ['run', `${APP}:promote`],
+    names: [PRD, 'image.tag', 'would take hello backwards'],
+  },
+  {
+    input: 'a misspelt promote option',
+    command: ['run', `${APP}:promote`, '--form=stg'],
+    names: ['--form', 'did you mean --from'],
+  },
+  // migrations
+  {
+    input: 'migrations from something that is not a version',
+    command: ['g', 'mayday:migrations', '--from=latest'],
+    names: ['--from=latest is not a version'],
+  },
+  {
+    input: 'migrations while a migrations.json waits to be run',
+    setup: write('migrations.json', '{ "migrations": [] }\n'),
+    command: ['g', 'mayday:migrations', '--from=0.1.0'],
+    names: ['migrations.json exists', 'nx migrate --run-migrations'],
+  },
 ];
 
 const STACK = /\n\s+at [^\n]*:\d+:\d+\)?\n|UnhandledPromiseRejection|node:internal\//;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { discoverApplications } from '@mayday/gitops';
+import { diffGitops, discoverApplications, loadGitopsConfig } from '@mayday/gitops';
 import { loadEnvironments, namespaceLabels } from '@mayday/model';
 import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
 import { installPlatformPolicies, yamlObjects } from './admission.ts';
@@ -427,6 +427,69 @@ describe("mayday's preview and Argo CD agree", () => {
         project: 'mayday-qa',
         destination: { name: 'qa', namespace: 'team-hello-qa' },
       });
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("diff's Application preview and the real ApplicationSet controller agree", () => {
+  it(
+    'a change that adds one app and removes another: diff lists both, and Argo CD creates and deletes exactly those',
+    async () => {
+      const mayday = async () =>
+        (await argocd.applications())
+          .filter((a) => a.metadata.labels?.['mayday.dev/app'])
+          .map((a) => a.metadata.name)
+          .sort();
+      const before = await mayday();
+      cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/cart'), { recursive: true });
+      rmSync(join(ws.root, 'apps/hello'), { recursive: true });
+      for (const env of loadEnvironments(ws.root))
+        rmSync(join(ws.root, `gitops/${env.name}/hello`), { recursive: true, force: true });
+      await mustSucceed(ws.nx(['run-many', '-t', 'render']));
+      await mustSucceed(ws.git(['add', '-A']));
+      await mustSucceed(ws.git(['commit', '-q', '-m', 'cart in, hello out']));
+
+      const diff = await diffGitops({ workspaceRoot: ws.root, apps: ['cart'], config: loadGitopsConfig(ws.root) });
+      const changes = diff.applications.changes.map((c) => `${c.change} ${c.name}`);
+      expect(changes).toEqual([
+        'created cart-prd',
+        'created cart-qa',
+        'created cart-stg',
+        'deleted hello-prd',
+        'deleted hello-qa',
+        'deleted hello-stg',
+      ]);
+      const predicted = [...before.filter((n) => !n.startsWith('hello-')), 'cart-prd', 'cart-qa', 'cart-stg'].sort();
+
+      await push('cart in, hello out (published)');
+      await argocd.refreshApplicationSet(APPSET);
+      let seen: string[] = [];
+      await waitFor(
+        `the ApplicationSet controller to hold ${predicted.join(', ')}`,
+        async () => {
+          seen = await mayday();
+          return seen.join(',') === predicted.join(',') ? true : undefined;
+        },
+        { timeoutMs: SYNC_TIMEOUT, context: () => `last seen: ${seen.join(', ')}\n${argocd.logs()}` },
+      );
+      const created = diff.applications.changes.filter((c) => c.change === 'created').map((c) => c.after!);
+      for (const target of created) {
+        const app = (await argocd.application(target.name)) as unknown as {
+          spec: { project: string; destination: { name: string; namespace: string } };
+        };
+        expect({
+          name: target.name,
+          project: app.spec.project,
+          cluster: app.spec.destination.name,
+          namespace: app.spec.destination.namespace,
+        }).toEqual({
+          name: target.name,
+          project: target.project,
+          cluster: target.cluster,
+          namespace: target.namespace,
+        });
+      }
     },
     TEST_TIMEOUT,
   );

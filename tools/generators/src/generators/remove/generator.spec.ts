@@ -145,26 +145,7 @@ describe('nx g mayday:remove', () => {
   });
 });
 
-describe('nx g mayday:remove refuses, and nothing changes', () => {
-  it.each([
-    ['an unknown app', ['shpo'], /there is no app "shpo" \(no apps\/shpo\/values\.yaml\); apps here: (\w+, )*shop/],
-    [
-      'an app in prd without --confirm',
-      ['shop'],
-      /shop runs in prd, which has deletionProtection in platform\/environments\.yaml: nothing was removed\. Check the list above, then run again with --confirm=shop/,
-    ],
-    [
-      'a --confirm that names another app',
-      ['shop', '--confirm=shpo'],
-      /--confirm=shpo does not match the app "shop" \(it runs in prd\): nothing was removed\. Pass --confirm=shop/,
-    ],
-  ])('%s', async (_, args, message) => {
-    const result = await ws.nx(['g', 'mayday:remove', ...args]);
-    expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(message);
-    expect(await status()).toBe('');
-  });
-});
+// the refusals (an unknown app, prd without --confirm, a --confirm for another app) are rows of tools/e2e/bad-input.spec.ts
 
 describe('mayday:remove on a virtual tree', () => {
   const treeWith = (apps: string[]) => {
