@@ -3,6 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { waitFor } from '@mayday/cluster';
@@ -44,11 +45,15 @@ const taskGraphOf = (apps: readonly string[]): TaskGraph =>
     continuousDependencies: Object.fromEntries(apps.map((app) => [`${app}:render`, []])),
   }) as unknown as TaskGraph;
 
-async function runBatch(apps: readonly string[]): Promise<Map<string, RenderTaskResult['result']>> {
+async function runBatch(
+  apps: readonly string[],
+  options: Record<string, unknown> = {},
+): Promise<Map<string, RenderTaskResult['result']>> {
   const results = new Map<string, RenderTaskResult['result']>();
-  const inputs = Object.fromEntries(apps.map((app) => [`${app}:render`, {}]));
+  const inputs = Object.fromEntries(apps.map((app) => [`${app}:render`, options]));
+  // colours are on wherever CI is set (picocolors): assert on the text a reader sees
   for await (const { task, result } of renderBatchExecutor(taskGraphOf(apps), inputs, {}, contextFor()))
-    results.set(task, result);
+    results.set(task, { ...result, terminalOutput: stripVTControlCharacters(result.terminalOutput) });
   return results;
 }
 
@@ -172,15 +177,7 @@ describe('render batch executor', () => {
     writeApp('search', valuesOf('search', 8082), { stg: 'replicas: 2\n' });
     const before = ws.snapshot('gitops');
     try {
-      const results = new Map<string, RenderTaskResult['result']>();
-      const tasks = taskGraphOf(['search']);
-      for await (const { task, result } of renderBatchExecutor(
-        tasks,
-        { 'search:render': { check: true } },
-        {},
-        contextFor(),
-      ))
-        results.set(task, result);
+      const results = await runBatch(['search'], { check: true });
       const { success, terminalOutput } = results.get('search:render')!;
       expect(success).toBe(false);
       const lines = terminalOutput.split('\n');
