@@ -117,6 +117,12 @@ const cases: BadInput[] = [
   { input: 'an empty team', command: generate('shop', '--team='), names: ['--team ""'] },
   { input: 'port 0', command: generate('shop', '--port=0'), names: ['--port 0'] },
   { input: 'port 70000', command: generate('shop', '--port=70000'), names: ['--port 70000'] },
+  { input: 'port in exponent notation', command: generate('shop', '--port=1e3'), names: ['--port 1e3', 'digits'] },
+  {
+    input: 'port with a leading zero',
+    command: generate('shop', '--port', '08080'),
+    names: ['--port 08080', 'digits'],
+  },
   { input: 'a port that is not a number', command: generate('shop', '--port=abc'), names: ["'port'", "'abc'"] },
   { input: 'an empty image', command: generate('shop', '--image='), names: ['--image is required'] },
   {

@@ -12,7 +12,7 @@ import {
 } from '@backstage/catalog-model';
 import { parse } from 'yaml';
 import { CHART_SCHEMA_FILE, CHART_VALUES_FILE, ENVIRONMENTS_FILE, TEAMS_FILE } from '@mayday/model';
-import appGenerator, { type AppGeneratorSchema } from './generator.ts';
+import appGenerator, { typedOption, type AppGeneratorSchema } from './generator.ts';
 
 const REPO = join(import.meta.dirname, '../../../../..');
 const shop: AppGeneratorSchema = { name: 'shop', team: 'payments', port: 8080, image: 'ghcr.io/acme/shop:1.4.2' };
@@ -107,6 +107,13 @@ describe('mayday:app generator', () => {
   it('quotes a tag that YAML would read as a number', async () => {
     await appGenerator(tree, { ...shop, image: 'ghcr.io/acme/shop:1.10' });
     expect(yamlOf('apps/shop/values.yaml').image.tag).toBe('1.10');
+  });
+
+  it('reads an option as typed, before Nx turns 1e3 into 1000 (the last one typed wins)', () => {
+    expect(typedOption('port', ['node', 'nx', 'g', 'mayday:app', 'shop', '--port=1e3'])).toBe('1e3');
+    expect(typedOption('port', ['node', 'nx', '--port', '08080', '--team=payments'])).toBe('08080');
+    expect(typedOption('port', ['--port=80', '--port=8080'])).toBe('8080');
+    expect(typedOption('port', ['--portal=1', '--team=payments'])).toBeUndefined();
   });
 
   it.each<[string, Partial<AppGeneratorSchema>, RegExp]>([

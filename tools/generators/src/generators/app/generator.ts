@@ -141,6 +141,11 @@ export function normalizeOptions(tree: Tree, raw: AppGeneratorSchema): Normalize
     fail(`--team "${team}" must be a DNS label such as payments (lowercase letters, digits and '-')`);
   const owner = findTeam(readTeams(tree), team);
   if ('error' in owner) fail(`--team: ${owner.error}`);
+  const typed = typedOption('port');
+  if (typed !== undefined && !/^[1-9][0-9]*$/.test(typed))
+    fail(
+      `--port ${typed}: write the port in plain digits, e.g. --port=8080 (Nx reads "${typed}" as the number ${port})`,
+    );
   if (!isPort(port)) fail(`--port ${raw.port} must be a whole number from 1 to 65535`);
   if (port < 1024)
     logger.warn(
@@ -229,4 +234,17 @@ function readTeams(tree: Tree) {
 
 function fail(message: string): never {
   throw new Error(message);
+}
+
+/**
+ * The text of `--<name>` as typed on the command line, before Nx turns it into a number (`1e3` is 1000, `08080` is
+ * 8080 by then). Undefined when the option was not typed (a prompt's answer, the portal, a test).
+ */
+export function typedOption(name: string, argv: readonly string[] = process.argv): string | undefined {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const arg = argv[i]!;
+    if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
+    if (arg === `--${name}` && i + 1 < argv.length) return argv[i + 1];
+  }
+  return undefined;
 }
