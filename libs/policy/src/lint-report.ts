@@ -7,13 +7,21 @@ export interface LintTotals {
   waived: number;
 }
 
+/** Counts each finding once per app: an error in a values file every env shares is one mistake, printed once. */
 export function totals(results: readonly AppLintResult[]): LintTotals {
-  const all = results.flatMap((r) => [...r.findings, ...r.envs.flatMap((e) => e.findings)]);
+  const all = results.flatMap((r) => distinct([...r.findings, ...r.envs.flatMap((e) => e.findings)]));
   return {
     errors: all.filter((f) => f.severity === 'error').length,
     warnings: all.filter((f) => f.severity === 'warning').length,
     waived: results.reduce((n, r) => n + r.envs.reduce((m, e) => m + e.waived.length, 0), 0),
   };
+}
+
+/** The findings of one app, each once: the same file, line, rule and message found in several envs is one. */
+function distinct(findings: readonly LintFinding[]): LintFinding[] {
+  const seen = new Map<string, LintFinding>();
+  for (const f of findings) if (!seen.has(formatDiagnostic(f))) seen.set(formatDiagnostic(f), f);
+  return [...seen.values()];
 }
 
 const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -30,9 +38,9 @@ function envSummary(e: EnvLintResult): string {
 export function formatLintText(results: readonly AppLintResult[]): string {
   const lines: string[] = [];
   for (const result of results) {
-    const findings: LintFinding[] = [...result.findings, ...result.envs.flatMap((e) => e.findings)];
     // A values file shared by every env gives the same finding once per env: print it once.
-    for (const text of new Set(findings.map((f) => formatDiagnostic(f)))) lines.push(text);
+    for (const f of distinct([...result.findings, ...result.envs.flatMap((e) => e.findings)]))
+      lines.push(formatDiagnostic(f));
     for (const f of result.envs.flatMap((e) => e.waived)) {
       const where = `${f.waiver!.file}${f.waiver!.line ? `:${f.waiver!.line}` : ''}`;
       lines.push(
