@@ -23,5 +23,7 @@ export default {
   ],
   moduleNameMapper: { '^mayday$': '<rootDir>/tools/generators/src/index.ts' },
   testTimeout: 60000,
+  // the live files wait on servers most of the time: two at once (Jest's default on 2 cores is one)
+  ...(suite === 'live' ? { maxWorkers: 2 } : {}),
   reporters: ['default', '<rootDir>/tools/toolchain/jest-summary-reporter.js'],
 };

@@ -51,7 +51,9 @@ exec 9>"${TMPDIR:-/tmp}/mayday-go-build.lock"
 flock 9
 cd "$dir"
 version="$( [ -n "$version_of" ] && go list -m -f '{{.Version}}' "$version_of" || true)"
-ldflags="-s -w ${ldflags_tpl//@VERSION@/$version}"
+# @VERSION@ is the module's version (v3.6.1), @VERSION_NUMBER@ the same without its v (Argo CD adds its own)
+ldflags="${ldflags_tpl//@VERSION@/$version}"
+ldflags="-s -w ${ldflags//@VERSION_NUMBER@/${version#v}}"
 for entry in "${todo[@]}"; do
   name="${entry%% *}"
   pkg="${entry#* }"

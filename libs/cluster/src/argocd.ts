@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOOLS_BIN, type Cluster } from './control-plane.ts';
 import type { KubeObject } from './kube-client.ts';
+import { startInNetworkNamespace } from './netns.ts';
 import { freePort, startProcess, waitFor, type ServerProcess } from './processes.ts';
 
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -10,8 +11,10 @@ export const ARGOCD_NAMESPACE = 'argocd';
 /** Argo CD's components as local processes against a cluster, the way Argo CD's own Procfile runs them. */
 export interface ArgoCd {
   namespace: string;
-  /** How long Redis, the repo-server and both controllers took to be ready, in ms. */
+  /** How long Redis, the repo-server, both controllers and the API server took to be ready, in ms. */
   startupMs: number;
+  /** argocd-server, Argo CD's API (what its CLI, UI and the Backstage plugin talk to), plaintext on 127.0.0.1. */
+  api: ArgoCdApi;
   /** SIGKILLs the application controller (a crash) and starts it again. */
   killApplicationController(options?: { restart?: boolean }): Promise<void>;
   startApplicationController(): Promise<void>;
@@ -27,6 +30,22 @@ export interface ArgoCd {
   stop(): Promise<void>;
 }
 
+/** argocd-server: its URL, the admin's login (from argocd-initial-admin-secret, as a new install makes it). */
+export interface ArgoCdApi {
+  url: string;
+  username: 'admin';
+  password: string;
+  /** The read-only account for a portal (`accounts.<name>: apiKey`, `role:readonly`), made in argocd-cm. */
+  readOnlyAccount: string;
+  /** A new API token of the read-only account, as `argocd account generate-token --account <name>` makes it. */
+  readOnlyToken(): Promise<string>;
+  /** GET an API path (`/api/v1/applications?selector=…`) as the admin; the parsed JSON body, or an error. */
+  get(path: string): Promise<unknown>;
+}
+
+/** The account argocd-cm declares for a portal: API tokens only, read-only by argocd-rbac-cm. */
+export const ARGOCD_READONLY_ACCOUNT = 'portal';
+
 /** The ConfigMaps and Secret Argo CD's components read at start (as manifests/install.yaml creates them, empty). */
 function argoCdSettings(namespace: string): KubeObject[] {
   const labelled = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({
@@ -38,10 +57,16 @@ function argoCdSettings(namespace: string): KubeObject[] {
   return [
     // the tests poll: compare with git every few seconds instead of every three minutes
     labelled('ConfigMap', 'argocd-cm', {
-      data: { 'timeout.reconciliation': '5s', 'timeout.reconciliation.jitter': '0s' },
+      data: {
+        'timeout.reconciliation': '5s',
+        'timeout.reconciliation.jitter': '0s',
+        [`accounts.${ARGOCD_READONLY_ACCOUNT}`]: 'apiKey',
+      },
     }),
     labelled('ConfigMap', 'argocd-cmd-params-cm'),
-    labelled('ConfigMap', 'argocd-rbac-cm'),
+    labelled('ConfigMap', 'argocd-rbac-cm', {
+      data: { 'policy.csv': `g, ${ARGOCD_READONLY_ACCOUNT}, role:readonly\n` },
+    }),
     labelled('ConfigMap', 'argocd-gpg-keys-cm'),
     labelled('ConfigMap', 'argocd-ssh-known-hosts-cm'),
     labelled('ConfigMap', 'argocd-tls-certs-cm'),
@@ -72,6 +97,8 @@ interface Ports {
   appsetMetrics: number;
   appsetProbe: number;
   appsetWebhook: number;
+  server: number;
+  serverMetrics: number;
 }
 
 // redis-server takes `--name value` pairs
@@ -101,7 +128,8 @@ const repoServerArgs = (ports: Ports) => [
   '--revision-cache-expiration=5s',
 ];
 
-// Argo CD 3.6.1 binds the controller's metrics server to 0.0.0.0 (controller/appcontroller.go): it gets a free port
+// Argo CD 3.6.1 binds the controller's metrics server to 0.0.0.0 (controller/appcontroller.go, no flag): the
+// controller runs in a network namespace of its own, where that address is its own loopback only
 const controllerArgs = (ports: Ports, kube: string[]) => [
   ...kube,
   `--redis=127.0.0.1:${ports.redis}`,
@@ -122,6 +150,22 @@ const appsetArgs = (ports: Ports, kube: string[]) => [
   `--metrics-addr=127.0.0.1:${ports.appsetMetrics}`,
   `--probe-addr=127.0.0.1:${ports.appsetProbe}`,
   `--webhook-addr=127.0.0.1:${ports.appsetWebhook}`,
+];
+
+// what Argo CD's Procfile runs as api-server, plaintext (--insecure) and on 127.0.0.1 only, with authentication on
+const serverArgs = (ports: Ports, kubeconfig: string, namespace: string) => [
+  `--kubeconfig=${kubeconfig}`,
+  `--namespace=${namespace}`,
+  '--loglevel=info',
+  '--insecure',
+  '--address=127.0.0.1',
+  `--port=${ports.server}`,
+  '--metrics-address=127.0.0.1',
+  `--metrics-port=${ports.serverMetrics}`,
+  `--redis=127.0.0.1:${ports.redis}`,
+  `--repo-server=127.0.0.1:${ports.repo}`,
+  '--repo-server-plaintext',
+  '--staticassets=',
 ];
 
 /** The environment a component gets: its name, the fake in-cluster config, and Argo CD's data paths. */
@@ -169,17 +213,12 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
   for (const object of argoCdSettings(namespace))
     await cluster.client.applyOrThrow(object, { fieldManager: 'mayday-bootstrap' });
 
-  const [redis, repo, repoMetrics, controllerMetrics, appsetMetrics, appsetProbe, appsetWebhook] = await Promise.all(
-    Array.from({ length: 7 }, freePort),
-  );
-  const ports: Ports = { redis, repo, repoMetrics, controllerMetrics, appsetMetrics, appsetProbe, appsetWebhook };
+  const ports = await freePorts();
+  const apiPort = Number(new URL(cluster.server).port);
   const kube = [`--kubeconfig=${cluster.argocdKubeconfig}`, `--namespace=${namespace}`, '--loglevel=info'];
   const processes = new Map<string, ServerProcess>();
-  const start = (name: string, program: string, args: string[]) => {
-    const process = startProcess(name, program, args, {
-      logDir: dir,
-      env: componentEnv(name, dir, cluster.argocdKubeconfig),
-    });
+  const start = (name: string, program: string, args: string[], kubeconfig = cluster.argocdKubeconfig) => {
+    const process = startProcess(name, program, args, { logDir: dir, env: componentEnv(name, dir, kubeconfig) });
     processes.set(name, process);
     return process;
   };
@@ -189,7 +228,15 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
     for (const p of [...processes.values()].reverse()) await p.stop();
   };
   const startApplicationController = async () => {
-    const controller = start('argocd-application-controller', binary, controllerArgs(ports, kube));
+    const name = 'argocd-application-controller';
+    const controller = await startInNetworkNamespace(name, binary, controllerArgs(ports, kube), {
+      logDir: dir,
+      env: componentEnv(name, dir, cluster.argocdKubeconfig),
+      // the API server (both cluster Secrets' URLs lead to it), Redis and the repo-server
+      reach: [apiPort, ports.redis, ports.repo],
+      expose: [ports.controllerMetrics],
+    });
+    processes.set(name, controller);
     await serving(
       'argocd-application-controller to serve its health check',
       `http://127.0.0.1:${ports.controllerMetrics}/healthz`,
@@ -197,6 +244,7 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
       timeoutMs,
     );
   };
+  let api: ArgoCdApi;
   try {
     start('redis', 'redis-server', redisArgs(ports));
     const repoServer = start('argocd-repo-server', binary, repoServerArgs(ports));
@@ -206,14 +254,20 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
       repoServer,
       timeoutMs,
     );
-    await startApplicationController();
-    const appset = start('argocd-applicationset-controller', binary, appsetArgs(ports, kube));
-    await serving(
-      'argocd-applicationset-controller to serve its metrics',
-      `http://127.0.0.1:${ports.appsetMetrics}/metrics`,
-      appset,
-      timeoutMs,
-    );
+    const startApplicationSetController = () =>
+      serving(
+        'argocd-applicationset-controller to serve its metrics',
+        `http://127.0.0.1:${ports.appsetMetrics}/metrics`,
+        start('argocd-applicationset-controller', binary, appsetArgs(ports, kube)),
+        timeoutMs,
+      );
+    const startApiServer = async () => {
+      // its own service account, as in a real install: it writes Argo CD's Secrets, which git never holds
+      const kubeconfig = cluster.argocdServerKubeconfig;
+      const apiServer = start('argocd-server', binary, serverArgs(ports, kubeconfig, namespace), kubeconfig);
+      return startedApi(`http://127.0.0.1:${ports.server}`, apiServer, cluster, timeoutMs);
+    };
+    [api] = await Promise.all([startApiServer(), startApplicationController(), startApplicationSetController()]);
   } catch (error) {
     await stop();
     throw error;
@@ -223,6 +277,7 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
   return {
     namespace,
     startupMs: Date.now() - started,
+    api,
     killApplicationController: async ({ restart = true } = {}) => {
       await processes.get('argocd-application-controller')!.kill();
       if (restart) await startApplicationController();
@@ -242,6 +297,65 @@ export async function startArgoCd(cluster: Cluster, options: { timeoutMs?: numbe
     },
     logs,
     stop,
+  };
+}
+
+async function freePorts(): Promise<Ports> {
+  const [
+    redis,
+    repo,
+    repoMetrics,
+    controllerMetrics,
+    appsetMetrics,
+    appsetProbe,
+    appsetWebhook,
+    server,
+    serverMetrics,
+  ] = await Promise.all(Array.from({ length: 9 }, freePort));
+  return {
+    ...{ redis, repo, repoMetrics, controllerMetrics, appsetMetrics, appsetProbe, appsetWebhook },
+    ...{ server, serverMetrics },
+  };
+}
+
+/** Once argocd-server answers and has made the admin's first password (argocd-initial-admin-secret), its API. */
+async function startedApi(url: string, server: ServerProcess, cluster: Cluster, timeoutMs: number): Promise<ArgoCdApi> {
+  await serving('argocd-server to serve its health check', `${url}/healthz?full=true`, server, timeoutMs);
+  const password = await waitFor(
+    'argocd-server to write argocd-initial-admin-secret',
+    async () => {
+      const secret = await cluster.client.get('v1', 'Secret', 'argocd-initial-admin-secret', ARGOCD_NAMESPACE);
+      const data = secret?.data as { password?: string } | undefined;
+      return data?.password ? Buffer.from(data.password, 'base64').toString('utf8') : undefined;
+    },
+    { timeoutMs, gone: server, context: () => server.tail() },
+  );
+  return argoCdApi(url, password);
+}
+
+/** Argo CD's REST API as its CLI uses it: a session for the admin, a token for the read-only account. */
+function argoCdApi(url: string, password: string): ArgoCdApi {
+  const call = async (method: string, path: string, token?: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`argocd-server ${method} ${path}: ${res.status} ${text.trim()}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  let session: string | undefined;
+  const admin = async () =>
+    (session ??= String((await call('POST', '/api/v1/session', undefined, { username: 'admin', password })).token));
+  return {
+    url,
+    username: 'admin',
+    password,
+    readOnlyAccount: ARGOCD_READONLY_ACCOUNT,
+    readOnlyToken: async () =>
+      String((await call('POST', `/api/v1/account/${ARGOCD_READONLY_ACCOUNT}/token`, await admin(), {})).token),
+    get: async (path) => call('GET', path, await admin()),
   };
 }
 

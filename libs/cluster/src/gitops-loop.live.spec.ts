@@ -6,15 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { parse } from 'yaml';
 import { diffGitops, discoverApplications, loadGitopsConfig } from '@mayday/gitops';
 import { loadEnvironments, namespaceLabels } from '@mayday/model';
 import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
 import { installPlatformPolicies, yamlObjects } from './admission.ts';
 import { applicationState, startArgoCd, type ArgoCd } from './argocd.ts';
 import { startControlPlane, WORKSPACE_ROOT, type Cluster } from './control-plane.ts';
-import { bareRepository, startGitServer, type GitServer } from './git-server.ts';
 import type { KubeObject } from './kube-client.ts';
+import { listenersOf } from './listeners.ts';
+import {
+  declaredArgoCdObjects,
+  giveEnvClustersCredentials,
+  MAYDAY_APPSET,
+  publishTo,
+  pushWorkspace,
+  startGitOpsRemote,
+  syncedApplication,
+  type GitOpsRemote,
+} from './live-gitops.ts';
 import { waitFor } from './processes.ts';
 
 const SYNC_TIMEOUT = 120_000;
@@ -22,51 +31,21 @@ const SYNC_TIMEOUT = 120_000;
 const TEST_TIMEOUT = SYNC_TIMEOUT + 60_000;
 let cluster: Cluster;
 let argocd: ArgoCd;
-let git: GitServer;
+let remote: GitOpsRemote;
 let ws: TempWorkspace;
-let repos: string;
-const APPSET = 'mayday';
+const APPSET = MAYDAY_APPSET;
 
-const onRemote = async (args: string[]) =>
-  (await execa('git', ['--git-dir', join(repos, 'gitops.git'), ...args])).stdout;
-const branchFiles = async () =>
-  (await onRemote(['ls-tree', '-r', '--name-only', 'gitops'])).split('\n').filter(Boolean);
-
-/** Renders, commits the workspace and publishes with mayday's own push (lint, then one commit on the gitops branch). */
+/** Publishes the workspace with mayday's push; the new tip of the gitops branch. */
 async function push(message: string): Promise<string> {
-  await mustSucceed(ws.nx(['run-many', '-t', 'render']));
-  await mustSucceed(ws.git(['add', '-A']));
-  await mustSucceed(ws.git(['commit', '-q', '--allow-empty', '-m', message]));
-  await mustSucceed(ws.nx(['run-many', '-t', 'push']));
-  // what the git server's webhook to Argo CD does: look at the branch again now, not at the next poll
-  if (argocd) {
-    await argocd.refreshApplicationSet(APPSET);
-    for (const app of await argocd.applications()) await argocd.refreshApplication(app.metadata.name);
-  }
-  return onRemote(['rev-parse', 'gitops']);
+  await pushWorkspace(ws, message, argocd);
+  return remote.tip();
 }
 
 const editValues = (path: string, change: (text: string) => string) =>
   writeFileSync(join(ws.root, path), change(ws.read(path)));
 
-/** Waits until an Application is Synced to `revision` (or any, when not given), saying what it last saw. */
-async function synced(name: string, revision?: string): Promise<KubeObject> {
-  let last: ReturnType<typeof applicationState> | undefined;
-  return waitFor(
-    `Application ${name} to be Synced${revision ? ` at ${revision.slice(0, 7)}` : ''}`,
-    async () => {
-      const app = await argocd.application(name);
-      last = applicationState(app);
-      const done = last.sync === 'Synced' && (!revision || last.revision === revision) && last.operation !== 'Running';
-      return done ? app : undefined;
-    },
-    {
-      timeoutMs: SYNC_TIMEOUT,
-      intervalMs: 500,
-      context: () => `last state: ${JSON.stringify(last)}\n${argocd.logs()}`,
-    },
-  );
-}
+const synced = (name: string, revision?: string) =>
+  syncedApplication(argocd, name, { revision, timeoutMs: SYNC_TIMEOUT });
 
 /** The objects of gitops/<env>/<app>/ in the workspace. */
 function gitopsObjects(env: string, app: string): KubeObject[] {
@@ -101,21 +80,23 @@ async function driftFromGitops(env: string, app: string): Promise<string[]> {
 
 beforeAll(async () => {
   const started = Date.now();
-  cluster = await startControlPlane();
-  await cluster.installCrds();
-  // the lab's case: the platform's policies are enforced in the cluster Argo CD itself runs in
-  await installPlatformPolicies(cluster.argocdClient, WORKSPACE_ROOT);
-  repos = mkdtempSync(join(tmpdir(), 'mayday-repos-'));
-  await bareRepository(repos, 'gitops.git');
-  git = await startGitServer(repos, cluster.dir);
-
-  ws = await createTempWorkspace({ withApps: true, git: false });
-  // a second app; Argo CD reads the git server on 127.0.0.1; platform/argocd is generated for that repository
-  cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/shop'), { recursive: true });
-  editValues('platform/gitops.yaml', (t) => t.replace(/^repository: .*$/m, `repository: ${git.urlFor('gitops.git')}`));
-  await mustSucceed(ws.git(['init', '-q', '-b', 'main']));
-  await mustSucceed(ws.nx(['sync']));
-  await push('workspace');
+  // the cluster and the published workspace do not need each other: made at the same time
+  await Promise.all([
+    (async () => {
+      cluster = await startControlPlane();
+      await cluster.installCrds();
+      // the lab's case: the platform's policies are enforced in the cluster Argo CD itself runs in
+      await installPlatformPolicies(cluster.argocdClient, WORKSPACE_ROOT);
+    })(),
+    (async () => {
+      remote = await startGitOpsRemote();
+      ws = await createTempWorkspace({ withApps: true, git: false });
+      // a second app; Argo CD reads the git server on 127.0.0.1; platform/argocd is generated for that repository
+      cpSync(join(ws.root, 'apps/hello'), join(ws.root, 'apps/shop'), { recursive: true });
+      await publishTo(ws, remote);
+      await push('workspace');
+    })(),
+  ]);
   argocd = await startArgoCd(cluster);
   console.log(
     `control plane ${cluster.startupMs} ms, Argo CD ${argocd.startupMs} ms, whole set-up ${Date.now() - started} ms`,
@@ -124,22 +105,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await argocd?.stop();
-  await git?.stop();
+  await remote?.stop();
   await cluster?.stop();
   ws?.cleanup();
-  if (repos) rmSync(repos, { recursive: true, force: true });
 });
 
-/** platform/argocd of the workspace as the bootstrap applies it (kubectl apply -k): what the repo declares. */
-function declaredArgoCdObjects(): KubeObject[] {
-  const dir = join(ws.root, 'platform/argocd');
-  const kustomization = parse(ws.read('platform/argocd/kustomization.yaml')) as { resources: string[] };
-  // both envs share this one API server: one policies Application would fight the other over the same policies,
-  // which the bootstrap installed already (a one-cluster lab keeps at most one of them)
-  return kustomization.resources
-    .filter((f) => !f.startsWith('application-policies-'))
-    .flatMap((f) => yamlObjects(join(dir, f)));
-}
+const declaredArgoCdObjectsOfWorkspace = () => declaredArgoCdObjects(ws.root);
 
 /** The fields a reader checks, the same from mayday's prediction and from Argo CD. */
 const summary = (app: Record<string, unknown>) => {
@@ -173,10 +144,10 @@ async function applicationsOnceCreated(count: number): Promise<ReturnType<typeof
 
 describe('a fresh Argo CD, given only what the repo declares (platform/argocd)', () => {
   it('creates exactly the Applications mayday predicts, with nothing added by hand', async () => {
-    for (const object of declaredArgoCdObjects())
+    for (const object of declaredArgoCdObjectsOfWorkspace())
       await cluster.client.applyOrThrow(object, { fieldManager: 'mayday-bootstrap' });
     const appSet = yamlObjects(join(ws.root, 'platform/argocd/applicationset-mayday.yaml'))[0];
-    const predicted = discoverApplications(appSet, await branchFiles()).map((a) => summary(a.object));
+    const predicted = discoverApplications(appSet, await remote.files()).map((a) => summary(a.object));
     expect(predicted.map((a) => a.name)).toEqual(['hello-prd', 'hello-stg', 'shop-prd', 'shop-stg']);
     expect(await applicationsOnceCreated(predicted.length)).toEqual(predicted);
   }, 90_000);
@@ -200,19 +171,8 @@ describe('with the credentials the bootstrap adds to the cluster Secrets, Argo C
   it(
     'syncs every Application: namespaces with the policy-profile labels, every resource with mayday labels',
     async () => {
-      // what a one-cluster lab's bootstrap does: both env names point at this API server, by two URLs (Argo CD keys
-      // clusters by URL), each with a credential that never was in git
-      const config = JSON.stringify({
-        bearerToken: cluster.argocdToken,
-        tlsClientConfig: { caData: Buffer.from(cluster.caPem).toString('base64') },
-      });
-      await cluster.client.patchMerge('v1', 'Secret', 'mayday-cluster-stg', 'argocd', {
-        stringData: { server: 'https://kubernetes.default.svc' },
-      });
-      await cluster.client.patchMerge('v1', 'Secret', 'mayday-cluster-prd', 'argocd', {
-        stringData: { server: cluster.server, config },
-      });
-      const tip = await onRemote(['rev-parse', 'gitops']);
+      await giveEnvClustersCredentials(cluster);
+      const tip = await remote.tip();
       for (const name of ['hello-stg', 'hello-prd', 'shop-stg', 'shop-prd']) await synced(name, tip);
       for (const env of loadEnvironments(ws.root)) {
         for (const app of ['hello', 'shop']) {
@@ -224,6 +184,48 @@ describe('with the credentials the bootstrap adds to the cluster Secrets, Argo C
     },
     TEST_TIMEOUT * 2,
   );
+
+  it("argocd-server reports each Application's sync and health to a read-only API token (what the portal's Argo CD card reads)", async () => {
+    const token = await argocd.api.readOnlyToken();
+    const asPortal = (path: string, init: RequestInit = {}) =>
+      fetch(`${argocd.api.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    // the community Backstage plugin's query for an entity annotated argocd/app-selector: mayday.dev/app=hello
+    const res = await asPortal(`/api/v1/applications?${new URLSearchParams({ selector: 'mayday.dev/app=hello' })}`);
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: KubeObject[] };
+    const reported = items.map((app) => ({ name: app.metadata.name, ...applicationState(app) }));
+    const inCluster = await Promise.all(
+      ['hello-prd', 'hello-stg'].map(async (name) => ({ name, ...applicationState(await argocd.application(name)) })),
+    );
+    console.log(
+      `argocd-server on mayday.dev/app=hello: ${reported.map((a) => `${a.name} ${a.sync}/${a.health}`).join(', ')}`,
+    );
+    expect(reported.map((a) => [a.name, a.sync, a.health !== undefined])).toEqual([
+      ['hello-prd', 'Synced', true],
+      ['hello-stg', 'Synced', true],
+    ]);
+    expect(reported.map((a) => [a.name, a.revision])).toEqual(inCluster.map((a) => [a.name, a.revision]));
+    // read-only: the token cannot sync
+    const sync = await asPortal('/api/v1/applications/hello-stg/sync', { method: 'POST', body: '{}' });
+    expect(sync.status).toBe(403);
+    expect(await sync.text()).toMatch(/permission denied: applications, sync/);
+  });
+
+  it("listens on 127.0.0.1 only: the application controller's 0.0.0.0 metrics server is inside a network namespace of its own", () => {
+    const listeners = listenersOf(process.pid);
+    const outside = listeners.filter((l) => l.hostNetwork);
+    const inside = listeners.filter((l) => !l.hostNetwork);
+    expect(outside.filter((l) => l.address !== '127.0.0.1').map((l) => `${l.command} ${l.address}:${l.port}`)).toEqual(
+      [],
+    );
+    // Argo CD 3.6.1 still binds every address there, but that namespace has nothing but its own loopback
+    expect(inside.some((l) => l.command === 'argocd' && (l.address === '0.0.0.0' || l.address === '::'))).toBe(true);
+    expect([...new Set(inside.flatMap((l) => l.interfaces))]).toEqual(['lo']);
+    expect(outside.length).toBeGreaterThan(8);
+  });
 
   it(
     'a second push that changes replicas is synced; the time from push to Synced is printed',
@@ -250,7 +252,7 @@ describe('confinement, for real', () => {
       // a hand-made gitops folder (lint and push would never publish it): straight onto the branch
       const clone = mkdtempSync(join(tmpdir(), 'mayday-rogue-'));
       try {
-        await execa('git', ['clone', '-q', '-b', 'gitops', git.urlFor('gitops.git'), clone]);
+        await execa('git', ['clone', '-q', '-b', 'gitops', remote.url, clone]);
         mkdirSync(join(clone, 'gitops/stg/rogue'), { recursive: true });
         const labels = { 'app.kubernetes.io/managed-by': 'mayday', 'app.kubernetes.io/instance': 'rogue' };
         writeFileSync(
@@ -352,7 +354,7 @@ describe('faults heal', () => {
   it(
     'the git server stopped shows the error on the Application, and it recovers when the server is back',
     async () => {
-      await git.stop();
+      await remote.git.stop();
       await argocd.refreshApplication('hello-stg');
       const error = await waitFor(
         'hello-stg to show that git is unreachable',
@@ -364,7 +366,7 @@ describe('faults heal', () => {
       );
       console.log(`Argo CD on hello-stg with git down: ${error}`);
       expect(error).toMatch(/127\.0\.0\.1:\d+|connection refused/);
-      await git.start();
+      await remote.git.start();
       editValues('apps/hello/values-stg.yaml', (t) => t.replace(/^replicas: \d+$/m, 'replicas: 1'));
       const tip = await push('hello: one replica in stg');
       await synced('hello-stg', tip);
@@ -416,11 +418,11 @@ describe("mayday's preview and Argo CD agree", () => {
       writeFileSync(join(ws.root, 'platform/environments.yaml'), `${envs.trimEnd()}\n\n${qa}`);
       await mustSucceed(ws.nx(['sync']));
       await push('a third env: qa');
-      for (const object of declaredArgoCdObjects())
+      for (const object of declaredArgoCdObjectsOfWorkspace())
         await cluster.client.applyOrThrow(object, { fieldManager: 'mayday-bootstrap' });
       await argocd.refreshApplicationSet(APPSET);
       const appSet = yamlObjects(join(ws.root, 'platform/argocd/applicationset-mayday.yaml'))[0];
-      const predicted = discoverApplications(appSet, await branchFiles()).map((a) => summary(a.object));
+      const predicted = discoverApplications(appSet, await remote.files()).map((a) => summary(a.object));
       expect(predicted.map((a) => a.name)).toContain('hello-qa');
       expect(await applicationsOnceCreated(predicted.length)).toEqual(predicted);
       expect(predicted.find((a) => a.name === 'hello-qa')).toMatchObject({

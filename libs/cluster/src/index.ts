@@ -5,3 +5,6 @@ export * from './processes.ts';
 export * from './admission.ts';
 export * from './argocd.ts';
 export * from './git-server.ts';
+export * from './netns.ts';
+export * from './live-gitops.ts';
+export * from './listeners.ts';
