@@ -46,7 +46,10 @@ export interface ApplicationPreview {
   before: string;
 }
 
-type ArgoObject = Record<string, unknown> & { kind?: string; metadata?: { name?: string; labels?: Record<string, string> } };
+type ArgoObject = Record<string, unknown> & {
+  kind?: string;
+  metadata?: { name?: string; labels?: Record<string, string> };
+};
 
 /**
  * Every Application the Argo CD objects make over a GitOps branch holding `files`: the Applications
@@ -57,16 +60,31 @@ export function argoCdApplications(objects: readonly ArgoObject[], files: readon
   const servers = new Map<string, string>();
   for (const o of objects) {
     const data = (o as { stringData?: { name?: string; server?: string } }).stringData;
-    if (o.kind === 'Secret' && o.metadata?.labels?.[CLUSTER_SECRET_LABEL] === 'cluster' && data?.name && data.server) servers.set(data.name, data.server);
+    if (o.kind === 'Secret' && o.metadata?.labels?.[CLUSTER_SECRET_LABEL] === 'cluster' && data?.name && data.server)
+      servers.set(data.name, data.server);
   }
-  const applications = objects.flatMap((o) => (o.kind === 'Application' ? [o] : o.kind === 'ApplicationSet' ? discoverApplications(o, files).map((d) => d.object) : []));
+  const applications = objects.flatMap((o) =>
+    o.kind === 'Application'
+      ? [o]
+      : o.kind === 'ApplicationSet'
+        ? discoverApplications(o, files).map((d) => d.object)
+        : [],
+  );
   return applications.map((a) => targetOf(a, servers, files)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function targetOf(application: Record<string, unknown>, servers: ReadonlyMap<string, string>, files: readonly string[]): ApplicationTarget {
+function targetOf(
+  application: Record<string, unknown>,
+  servers: ReadonlyMap<string, string>,
+  files: readonly string[],
+): ApplicationTarget {
   const { metadata, spec } = application as {
     metadata: { name: string };
-    spec: { project: string; destination: { name?: string; server?: string; namespace?: string }; source?: { repoURL: string; targetRevision?: string; path?: string } };
+    spec: {
+      project: string;
+      destination: { name?: string; server?: string; namespace?: string };
+      source?: { repoURL: string; targetRevision?: string; path?: string };
+    };
   };
   const cluster = spec.destination.name ?? spec.destination.server ?? '';
   const source = spec.source ?? { repoURL: '' };
@@ -84,7 +102,10 @@ function targetOf(application: Record<string, unknown>, servers: ReadonlyMap<str
 }
 
 /** Applications created, deleted or pointed elsewhere (project, cluster, its server, namespace, source), by name. */
-export function compareApplications(before: readonly ApplicationTarget[], after: readonly ApplicationTarget[]): Omit<ApplicationPreview, 'before'> {
+export function compareApplications(
+  before: readonly ApplicationTarget[],
+  after: readonly ApplicationTarget[],
+): Omit<ApplicationPreview, 'before'> {
   const old = new Map(before.map((a) => [a.name, a]));
   const next = new Map(after.map((a) => [a.name, a]));
   const changes: ApplicationChange[] = [];
@@ -112,7 +133,10 @@ export function workspaceArgoCdObjects(workspaceRoot: string): ArgoObject[] {
  * The Argo CD objects a change starts from: platform/argocd/ as committed where the change forks from
  * `base` (its merge base with HEAD, as `nx affected` compares), else at HEAD. Undefined outside git.
  */
-export async function baseArgoCdObjects(workspaceRoot: string, base: string): Promise<{ objects: ArgoObject[]; described: string } | undefined> {
+export async function baseArgoCdObjects(
+  workspaceRoot: string,
+  base: string,
+): Promise<{ objects: ArgoObject[]; described: string } | undefined> {
   const git = (args: string[]) => execa('git', ['-C', workspaceRoot, ...args], { reject: false });
   let ref: string | undefined;
   let commit: string | undefined;
@@ -127,7 +151,10 @@ export async function baseArgoCdObjects(workspaceRoot: string, base: string): Pr
     [ref, commit] = ['HEAD', head.stdout.trim()];
   }
   const listed = await git(['ls-tree', '--name-only', `${commit}:${ARGOCD_DIR}`]);
-  const names = listed.exitCode === 0 ? listed.stdout.split('\n').filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml') : [];
+  const names =
+    listed.exitCode === 0
+      ? listed.stdout.split('\n').filter((n) => n.endsWith('.yaml') && n !== 'kustomization.yaml')
+      : [];
   const objects: ArgoObject[] = [];
   for (const name of names) {
     const shown = await git(['show', `${commit}:${ARGOCD_DIR}/${name}`]);
@@ -140,7 +167,11 @@ export async function baseArgoCdObjects(workspaceRoot: string, base: string): Pr
 }
 
 const MARK: Record<ApplicationChangeKind, string> = { created: '+', deleted: '-', retargeted: '~' };
-const WORD: Record<ApplicationChangeKind, string> = { created: 'created', deleted: 'deleted', retargeted: 're-targeted' };
+const WORD: Record<ApplicationChangeKind, string> = {
+  created: 'created',
+  deleted: 'deleted',
+  retargeted: 're-targeted',
+};
 
 /** `3 created, 1 deleted, 0 re-targeted, 2 unchanged` */
 export function applicationCounts(preview: ApplicationPreview): string {
@@ -148,7 +179,8 @@ export function applicationCounts(preview: ApplicationPreview): string {
   return `${(['created', 'deleted', 'retargeted'] as const).map((k) => `${count(k)} ${WORD[k]}`).join(', ')}, ${preview.unchanged} unchanged`;
 }
 
-const clusterText = (t: ApplicationTarget) => (t.server && t.server !== t.cluster ? `${t.cluster} (${t.server})` : t.cluster);
+const clusterText = (t: ApplicationTarget) =>
+  t.server && t.server !== t.cluster ? `${t.cluster} (${t.server})` : t.cluster;
 
 function resourcesText(change: ApplicationChange): string {
   const target = change.after ?? change.before!;
@@ -169,7 +201,9 @@ export function applicationChangeLines(preview: ApplicationPreview): string[] {
     const detail =
       c.change === 'retargeted'
         ? c.fields.map((f) => `${f} ${fieldText(c.before!, f)} → ${fieldText(c.after!, f)}`).join(', ')
-        : [`project ${t.project}`, `cluster ${clusterText(t)}`, `namespace ${t.namespace}`, resourcesText(c)].filter(Boolean).join('  ');
+        : [`project ${t.project}`, `cluster ${clusterText(t)}`, `namespace ${t.namespace}`, resourcesText(c)]
+            .filter(Boolean)
+            .join('  ');
     return `${MARK[c.change]} ${c.name.padEnd(width)}  ${detail}`;
   });
 }
@@ -178,11 +212,20 @@ export function applicationChangeLines(preview: ApplicationPreview): string[] {
 export function formatApplicationsMarkdown(preview: ApplicationPreview): string[] {
   const lines = [`**Argo CD Applications**: ${applicationCounts(preview)} (compared with ${preview.before})`];
   if (preview.changes.length === 0) return lines;
-  lines.push('', '| Change | Application | Project | Cluster | Namespace | Resources |', '| --- | --- | --- | --- | --- | ---: |');
+  lines.push(
+    '',
+    '| Change | Application | Project | Cluster | Namespace | Resources |',
+    '| --- | --- | --- | --- | --- | ---: |',
+  );
   for (const c of preview.changes) {
     const cell = (field: TargetField, text: (t: ApplicationTarget) => string) =>
-      c.change === 'retargeted' && c.fields.includes(field) ? `~~${text(c.before!)}~~ → ${text(c.after!)}` : text(c.after ?? c.before!);
-    const cluster = c.change === 'retargeted' && c.fields.includes('server') && !c.fields.includes('cluster') ? cell('server', clusterText) : cell('cluster', clusterText);
+      c.change === 'retargeted' && c.fields.includes(field)
+        ? `~~${text(c.before!)}~~ → ${text(c.after!)}`
+        : text(c.after ?? c.before!);
+    const cluster =
+      c.change === 'retargeted' && c.fields.includes('server') && !c.fields.includes('cluster')
+        ? cell('server', clusterText)
+        : cell('cluster', clusterText);
     const resources = (c.after ?? c.before!).resources;
     lines.push(
       `| ${WORD[c.change]} | \`${c.name}\` | ${cell('project', (t) => t.project)} | ${cluster} | ${cell('namespace', (t) => t.namespace)} | ${resources === undefined ? '' : c.change === 'deleted' ? `${resources} pruned` : resources} |`,
@@ -198,11 +241,18 @@ export function formatApplicationsMarkdown(preview: ApplicationPreview): string[
  * of the workspace's Argo CD objects over the files after, against those of the objects at `base` over the
  * files before. So a change to environments.yaml or gitops.yaml shows on every Application it moves.
  */
-export async function previewApplications(options: { workspaceRoot: string; base: string; beforeFiles: readonly string[]; afterFiles: readonly string[] }): Promise<ApplicationPreview> {
+export async function previewApplications(options: {
+  workspaceRoot: string;
+  base: string;
+  beforeFiles: readonly string[];
+  afterFiles: readonly string[];
+}): Promise<ApplicationPreview> {
   const after = argoCdApplications(workspaceArgoCdObjects(options.workspaceRoot), options.afterFiles);
   const base = await baseArgoCdObjects(options.workspaceRoot, options.base);
   const objects = base?.objects.length ? base.objects : workspaceArgoCdObjects(options.workspaceRoot);
-  const described = base?.objects.length ? base.described : `${ARGOCD_DIR} of this workspace (none committed at ${options.base})`;
+  const described = base?.objects.length
+    ? base.described
+    : `${ARGOCD_DIR} of this workspace (none committed at ${options.base})`;
   const before = argoCdApplications(objects, options.beforeFiles);
   return { ...compareApplications(before, after), before: described };
 }
@@ -211,14 +261,27 @@ export async function previewApplications(options: { workspaceRoot: string; base
  * Published apps whose apps/<app>/ this change removes, so push deletes their folders: removed in the
  * history up to HEAD (as push decides), or still at HEAD but deleted in the working tree (not committed yet).
  */
-export async function appsRemovedByChange(workspaceRoot: string, published: TreeSnapshot, apps: readonly string[]): Promise<string[]> {
+export async function appsRemovedByChange(
+  workspaceRoot: string,
+  published: TreeSnapshot,
+  apps: readonly string[],
+): Promise<string[]> {
   const git = (args: string[]) => execa('git', ['-C', workspaceRoot, ...args], { reject: false });
   const head = await git(['rev-parse', '--verify', '-q', 'HEAD']);
   if (head.exitCode !== 0) return [];
   const inHistory = await removedApps(workspaceRoot, head.stdout.trim(), published, apps, {});
-  const publishedApps = [...new Set([...published.keys()].map((p) => p.split('/')).filter((p) => p.length === 4 && p[0] === GITOPS_DIR).map((p) => p[2]))];
+  const publishedApps = [
+    ...new Set(
+      [...published.keys()]
+        .map((p) => p.split('/'))
+        .filter((p) => p.length === 4 && p[0] === GITOPS_DIR)
+        .map((p) => p[2]),
+    ),
+  ];
   const inWorkingTree: string[] = [];
-  for (const app of publishedApps.filter((a) => !apps.includes(a) && !inHistory.includes(a) && !existsSync(join(workspaceRoot, appValuesFile(a))))) {
+  for (const app of publishedApps.filter(
+    (a) => !apps.includes(a) && !inHistory.includes(a) && !existsSync(join(workspaceRoot, appValuesFile(a))),
+  )) {
     if ((await git(['cat-file', '-e', `HEAD:${appValuesFile(app)}`])).exitCode === 0) inWorkingTree.push(app);
   }
   return [...inHistory, ...inWorkingTree].sort();

@@ -1,6 +1,14 @@
 import { Application, AppProject, ApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
 import { stringify } from 'yaml';
-import { APP_LABEL, ENV_LABEL, ENVIRONMENTS_FILE, GITOPS_DIR, MaydayError, namespaceLabels, type Environment } from '@mayday/model';
+import {
+  APP_LABEL,
+  ENV_LABEL,
+  ENVIRONMENTS_FILE,
+  GITOPS_DIR,
+  MaydayError,
+  namespaceLabels,
+  type Environment,
+} from '@mayday/model';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
 
 export const ARGOCD_DIR = 'platform/argocd';
@@ -36,14 +44,33 @@ export const POLICIES_DIR = 'platform/policies';
 export function buildArgoCdManifests(envs: readonly Environment[], config: GitopsConfig): ArgoCdManifest[] {
   for (const env of envs) {
     const other = envs.find((e) => e.cluster.name === env.cluster.name && e.cluster.server !== env.cluster.server);
-    if (other) throw new MaydayError({ severity: 'error', file: ENVIRONMENTS_FILE, field: 'cluster', rule: 'environments', message: `envs ${env.name} and ${other.name} name the cluster "${env.cluster.name}" with different servers`, hint: 'one cluster name is one API server: give each cluster its own name' });
+    if (other)
+      throw new MaydayError({
+        severity: 'error',
+        file: ENVIRONMENTS_FILE,
+        field: 'cluster',
+        rule: 'environments',
+        message: `envs ${env.name} and ${other.name} name the cluster "${env.cluster.name}" with different servers`,
+        hint: 'one cluster name is one API server: give each cluster its own name',
+      });
   }
-  const clusters = [...new Map(envs.map((env) => [env.cluster.name, env.cluster])).values()].map((cluster) => ({ fileName: `cluster-${cluster.name}.yaml`, object: clusterSecret(cluster, config) }));
+  const clusters = [...new Map(envs.map((env) => [env.cluster.name, env.cluster])).values()].map((cluster) => ({
+    fileName: `cluster-${cluster.name}.yaml`,
+    object: clusterSecret(cluster, config),
+  }));
   const projects = envs.map((env) => ({ fileName: `appproject-${env.name}.yaml`, object: appProject(env, config) }));
-  const appSet = { fileName: `applicationset-${config.argocd.applicationSet}.yaml`, object: applicationSet(envs, config) };
-  const policies = envs.map((env) => ({ fileName: `application-policies-${env.name}.yaml`, object: policiesApplication(env, config) }));
+  const appSet = {
+    fileName: `applicationset-${config.argocd.applicationSet}.yaml`,
+    object: applicationSet(envs, config),
+  };
+  const policies = envs.map((env) => ({
+    fileName: `application-policies-${env.name}.yaml`,
+    object: policiesApplication(env, config),
+  }));
   const platform = { fileName: 'appproject-platform.yaml', object: platformProject(envs, config) };
-  const manifests = [...clusters, ...projects, appSet, platform, ...policies].sort((a, b) => a.fileName.localeCompare(b.fileName));
+  const manifests = [...clusters, ...projects, appSet, platform, ...policies].sort((a, b) =>
+    a.fileName.localeCompare(b.fileName),
+  );
   for (const manifest of manifests) validateArgoCdObject(manifest.object);
   return manifests;
 }
@@ -105,15 +132,29 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
         spec: {
           project: '{{ .values.project }}',
           source: { repoURL: config.repository, targetRevision: config.branch, path: '{{ .path.path }}' },
-          destination: { name: '{{ .values.cluster }}', namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}' },
+          destination: {
+            name: '{{ .values.cluster }}',
+            namespace: '{{ replace "{app}" .path.basename .values.namespaceRule }}',
+          },
           syncPolicy: {
             automated: { prune: true, selfHeal: true },
             syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true'],
             // the platform's admission policy bindings select app namespaces by these labels
-            managedNamespaceMetadata: { labels: namespaceLabels('{{ .path.basename }}', { name: '{{ .values.env }}', policyProfile: '{{ .values.policyProfile }}' }) },
+            managedNamespaceMetadata: {
+              labels: namespaceLabels('{{ .path.basename }}', {
+                name: '{{ .values.env }}',
+                policyProfile: '{{ .values.policyProfile }}',
+              }),
+            },
           },
           // Argo Rollouts moves canary weights on the HTTPRoute; selfHeal must not move them back
-          ignoreDifferences: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', jqPathExpressions: ['.spec.rules[].backendRefs[].weight'] }],
+          ignoreDifferences: [
+            {
+              group: 'gateway.networking.k8s.io',
+              kind: 'HTTPRoute',
+              jqPathExpressions: ['.spec.rules[].backendRefs[].weight'],
+            },
+          ],
         },
       },
     },
@@ -133,7 +174,10 @@ function platformProject(envs: readonly Environment[], config: GitopsConfig): Re
       description: `mayday platform: ${POLICIES_DIR} enforced at admission in every env`,
       sourceRepos: [config.repository],
       destinations: [...new Set(envs.map((env) => env.cluster.name))].map((name) => ({ name, namespace: '*' })),
-      clusterResourceWhitelist: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind })),
+      clusterResourceWhitelist: ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].map((kind) => ({
+        group: 'admissionregistration.k8s.io',
+        kind,
+      })),
       namespaceResourceWhitelist: [],
     },
   };
@@ -151,7 +195,12 @@ function policiesApplication(env: Environment, config: GitopsConfig): Record<str
     },
     spec: {
       project: PLATFORM_PROJECT,
-      source: { repoURL: config.repository, targetRevision: config.argocd.platformRevision, path: POLICIES_DIR, directory: { recurse: false } },
+      source: {
+        repoURL: config.repository,
+        targetRevision: config.argocd.platformRevision,
+        path: POLICIES_DIR,
+        directory: { recurse: false },
+      },
       destination: { name: env.cluster.name },
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     },
@@ -159,7 +208,13 @@ function policiesApplication(env: Environment, config: GitopsConfig): Record<str
 }
 
 export function generatorValues(env: Environment): EnvGeneratorValues {
-  return { env: env.name, policyProfile: env.policyProfile, project: projectName(env.name), cluster: env.cluster.name, namespaceRule: env.namespace.replaceAll('{env}', env.name) };
+  return {
+    env: env.name,
+    policyProfile: env.policyProfile,
+    project: projectName(env.name),
+    cluster: env.cluster.name,
+    namespaceRule: env.namespace.replaceAll('{env}', env.name),
+  };
 }
 
 export const CLUSTER_SECRET_LABEL = 'argocd.argoproj.io/secret-type';
@@ -175,7 +230,11 @@ function clusterSecret(cluster: Environment['cluster'], config: GitopsConfig): R
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: clusterSecretName(cluster.name), namespace: config.argocd.namespace, labels: { [CLUSTER_SECRET_LABEL]: 'cluster' } },
+    metadata: {
+      name: clusterSecretName(cluster.name),
+      namespace: config.argocd.namespace,
+      labels: { [CLUSTER_SECRET_LABEL]: 'cluster' },
+    },
     type: 'Opaque',
     stringData: { name: cluster.name, server: cluster.server },
   };
@@ -192,10 +251,10 @@ export function validateArgoCdObject(object: Record<string, unknown>): void {
     object.kind === 'Application'
       ? new Application(object as ConstructorParameters<typeof Application>[0])
       : object.kind === 'AppProject'
-      ? new AppProject(object as ConstructorParameters<typeof AppProject>[0])
-      : object.kind === 'ApplicationSet'
-        ? new ApplicationSet(object as ConstructorParameters<typeof ApplicationSet>[0])
-        : undefined;
+        ? new AppProject(object as ConstructorParameters<typeof AppProject>[0])
+        : object.kind === 'ApplicationSet'
+          ? new ApplicationSet(object as ConstructorParameters<typeof ApplicationSet>[0])
+          : undefined;
   if (!model) {
     if (object.kind === 'Secret') return;
     throw new Error(`not an Argo CD object mayday generates: ${String(object.kind)}`);

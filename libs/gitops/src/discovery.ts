@@ -25,8 +25,15 @@ interface GitGenerator {
  * controller does: every directory (never a file) that an include pattern matches with Go's
  * path.Match and no exclude pattern matches becomes one Application from the Go template.
  */
-export function discoverApplications(appSet: Record<string, unknown>, repositoryFiles: readonly string[]): DiscoveredApplication[] {
-  const spec = appSet.spec as { generators: GitGenerator[]; template: Record<string, unknown>; goTemplateOptions?: string[] };
+export function discoverApplications(
+  appSet: Record<string, unknown>,
+  repositoryFiles: readonly string[],
+): DiscoveredApplication[] {
+  const spec = appSet.spec as {
+    generators: GitGenerator[];
+    template: Record<string, unknown>;
+    goTemplateOptions?: string[];
+  };
   const directories = directoriesOf(repositoryFiles);
   const discovered: DiscoveredApplication[] = [];
   for (const generator of spec.generators) {
@@ -70,14 +77,20 @@ export function listRepositoryFiles(root: string, dir: string): string[] {
 
 function pathParams(dir: string): Record<string, unknown> {
   const basename = posix.basename(dir);
-  return { path: dir, basename, basenameNormalized: basename.replace(/[^a-zA-Z0-9-.]/g, '-').toLowerCase(), segments: dir.split('/') };
+  return {
+    path: dir,
+    basename,
+    basenameNormalized: basename.replace(/[^a-zA-Z0-9-.]/g, '-').toLowerCase(),
+    segments: dir.split('/'),
+  };
 }
 
 /** Renders every string of a template with the Go-template subset mayday's ApplicationSet uses. */
 function renderTemplate(node: unknown, params: Record<string, unknown>): unknown {
   if (typeof node === 'string') return renderGoTemplate(node, params);
   if (Array.isArray(node)) return node.map((n) => renderTemplate(n, params));
-  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, renderTemplate(v, params)]));
+  if (node && typeof node === 'object')
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, renderTemplate(v, params)]));
   return node;
 }
 

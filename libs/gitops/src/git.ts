@@ -39,9 +39,16 @@ export class Git {
   private readonly baseEnv: Record<string, string>;
   private readonly secrets: string[];
 
-  constructor(gitDir: string, options: { env?: Record<string, string>; config?: Record<string, string>; secrets?: readonly string[] } = {}) {
+  constructor(
+    gitDir: string,
+    options: { env?: Record<string, string>; config?: Record<string, string>; secrets?: readonly string[] } = {},
+  ) {
     this.gitDir = gitDir;
-    this.baseEnv = { ...QUIET_GIT_ENV, ...configEnv({ 'gc.auto': '0', 'maintenance.auto': 'false', ...options.config }), ...options.env };
+    this.baseEnv = {
+      ...QUIET_GIT_ENV,
+      ...configEnv({ 'gc.auto': '0', 'maintenance.auto': 'false', ...options.config }),
+      ...options.env,
+    };
     this.secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
   }
 
@@ -61,7 +68,10 @@ export class Git {
       bytes: options.binary ? Buffer.from(result.stdout as unknown as Uint8Array) : undefined,
     };
     if (!out.ok && !options.allowFailure) {
-      throw new GitCommandError(`git ${this.redact(args.join(' '))} failed (exit ${out.exitCode}): ${out.stderr.trim() || 'no message'}`, out);
+      throw new GitCommandError(
+        `git ${this.redact(args.join(' '))} failed (exit ${out.exitCode}): ${out.stderr.trim() || 'no message'}`,
+        out,
+      );
     }
     return out;
   }
@@ -76,7 +86,8 @@ export class Git {
   }
 }
 
-const asText = (value: unknown): string => (typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('utf8'));
+const asText = (value: unknown): string =>
+  typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('utf8');
 
 /** Removes secrets and `user:password@` parts of URLs from text meant for logs. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {

@@ -7,9 +7,14 @@ export const GITOPS_CONFIG_FILE = 'platform/gitops.yaml';
 /** `git check-ref-format --branch` in short: no spaces, no `..`, no leading `-` or `/`, no `.lock` end. */
 const branchName = z
   .string()
-  .regex(/^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/, 'branch must be a plain git branch name such as "gitops"');
+  .regex(
+    /^(?!-)(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/,
+    'branch must be a plain git branch name such as "gitops"',
+  );
 
-const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable in UPPER_SNAKE_CASE, e.g. MAYDAY_GITOPS_TOKEN');
+const envVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable in UPPER_SNAKE_CASE, e.g. MAYDAY_GITOPS_TOKEN');
 
 export const gitopsConfigSchema = z.strictObject({
   /** The repository Argo CD reads and push publishes to (usually this repository's own URL). */
@@ -63,7 +68,15 @@ export function parseGitopsConfigText(text: string): GitopsConfig {
 export function parseGitopsConfig(source: YamlFile): GitopsConfig {
   const parsed = gitopsConfigSchema.safeParse(source.data);
   if (!parsed.success) {
-    throw new MaydayError(zodDiagnostics(source, parsed.error.issues, 'gitops-config', `fix ${source.file}; see the comments at its top`, gitopsConfigSchema));
+    throw new MaydayError(
+      zodDiagnostics(
+        source,
+        parsed.error.issues,
+        'gitops-config',
+        `fix ${source.file}; see the comments at its top`,
+        gitopsConfigSchema,
+      ),
+    );
   }
   return parsed.data;
 }

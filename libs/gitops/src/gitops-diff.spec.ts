@@ -2,7 +2,16 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { diffGitops, formatDiffMarkdown, formatDiffText } from './gitops-diff.ts';
 import { publishGitops } from './publish.ts';
-import { bareRepository, deployment, gitopsWorkspace, isolateGit, remoteOver, service, testConfig, TRANSPORTS } from './test-support/git-remotes.ts';
+import {
+  bareRepository,
+  deployment,
+  gitopsWorkspace,
+  isolateGit,
+  remoteOver,
+  service,
+  testConfig,
+  TRANSPORTS,
+} from './test-support/git-remotes.ts';
 
 let home: string;
 beforeAll(() => {
@@ -15,7 +24,12 @@ const changedLines = (patch: string) => patch.split('\n').filter((l) => /^[+-]/.
 describe.each(TRANSPORTS)('diffGitops against the branch published over %s', (transport) => {
   it('a changed replica count shows exactly that change, per env, in text and markdown', async () => {
     const remote = await remoteOver(transport);
-    const ws = await gitopsWorkspace({ hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1), 'service-hello.yaml': service('hello') }, prd: { 'deployment-hello.yaml': deployment('hello', 3) } } });
+    const ws = await gitopsWorkspace({
+      hello: {
+        stg: { 'deployment-hello.yaml': deployment('hello', 1), 'service-hello.yaml': service('hello') },
+        prd: { 'deployment-hello.yaml': deployment('hello', 3) },
+      },
+    });
     try {
       const config = testConfig(remote.url);
       const published = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config });
@@ -36,7 +50,9 @@ describe.each(TRANSPORTS)('diffGitops against the branch published over %s', (tr
       expect(changedLines(text)).toEqual(['-  replicas: 1', '+  replicas: 2']);
       // every app/env summary comes before the first file's diff
       const lines = text.split('\n');
-      expect(lines.findIndex((l) => l.startsWith('hello · prd'))).toBeLessThan(lines.findIndex((l) => l.startsWith('---')));
+      expect(lines.findIndex((l) => l.startsWith('hello · prd'))).toBeLessThan(
+        lines.findIndex((l) => l.startsWith('---')),
+      );
       expect(lines.indexOf('File by file:')).toBeLessThan(lines.findIndex((l) => l.startsWith('---')));
       const coloured = formatDiffText(diff, { color: true });
       expect(coloured).toContain('\u001b[32m+  replicas: 2\u001b[39m');
@@ -58,19 +74,27 @@ describe.each(TRANSPORTS)('diffGitops against the branch published over %s', (tr
 describe('diffGitops against the published branch', () => {
   it('shows added and removed resources, and everything as added before the first publish', async () => {
     const remote = await bareRepository();
-    const ws = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2), 'service-shop.yaml': service('shop') } } });
+    const ws = await gitopsWorkspace({
+      shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2), 'service-shop.yaml': service('shop') } },
+    });
     try {
       const config = testConfig(remote.url);
       const before = await diffGitops({ workspaceRoot: ws.root, apps: ['shop'], config });
       expect(before.tip).toBeUndefined();
-      expect(before.folders[0].resources.map((r) => `${r.status} ${r.resource}`)).toEqual(['added Deployment/shop', 'added Service/shop']);
+      expect(before.folders[0].resources.map((r) => `${r.status} ${r.resource}`)).toEqual([
+        'added Deployment/shop',
+        'added Service/shop',
+      ]);
       expect(formatDiffMarkdown(before)).toContain('(not published yet)');
 
       await publishGitops({ workspaceRoot: ws.root, apps: ['shop'], config });
       rmSync(`${ws.root}/gitops/prd/shop/service-shop.yaml`);
       ws.write('gitops/prd/shop/configmap-shop.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\n');
       const after = await diffGitops({ workspaceRoot: ws.root, apps: ['shop'], config });
-      expect(after.folders[0].resources.map((r) => `${r.status} ${r.resource}`)).toEqual(['added ConfigMap/shop', 'removed Service/shop']);
+      expect(after.folders[0].resources.map((r) => `${r.status} ${r.resource}`)).toEqual([
+        'added ConfigMap/shop',
+        'removed Service/shop',
+      ]);
       expect(formatDiffMarkdown(after)).toContain('| shop | prd | 1 | 0 | 1 |');
       // a comment too long for a pull request keeps its table and says which diffs it left out
       const short = formatDiffMarkdown(after, 400);

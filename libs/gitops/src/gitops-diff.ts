@@ -4,7 +4,14 @@ import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { parse } from 'yaml';
 import { GITOPS_DIR, gitopsPath } from '@mayday/model';
-import { appsRemovedByChange, applicationChangeLines, applicationCounts, formatApplicationsMarkdown, previewApplications, type ApplicationPreview } from './application-preview.ts';
+import {
+  appsRemovedByChange,
+  applicationChangeLines,
+  applicationCounts,
+  formatApplicationsMarkdown,
+  previewApplications,
+  type ApplicationPreview,
+} from './application-preview.ts';
 import { GitopsRemote, type RemoteOptions } from './published-branch.ts';
 
 export interface ResourceDiff {
@@ -38,7 +45,9 @@ export interface GitopsDiff {
  * Compares the apps' gitops folders on disk with the published GitOps branch, resource by resource, and
  * previews the Applications that change; `base` is where the change forks (default main).
  */
-export async function diffGitops(options: RemoteOptions & { apps: readonly string[]; base?: string }): Promise<GitopsDiff> {
+export async function diffGitops(
+  options: RemoteOptions & { apps: readonly string[]; base?: string },
+): Promise<GitopsDiff> {
   const remote = await GitopsRemote.open(options);
   try {
     const tip = await remote.fetchTip();
@@ -56,7 +65,11 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
       return !(root === GITOPS_DIR && apps.includes(owner) && p.split('/').length === 4);
     });
     for (const app of apps) {
-      const envs = new Set(workspaceEnvs(options.workspaceRoot).filter((env) => existsSync(join(options.workspaceRoot, gitopsPath(env, app)))));
+      const envs = new Set(
+        workspaceEnvs(options.workspaceRoot).filter((env) =>
+          existsSync(join(options.workspaceRoot, gitopsPath(env, app))),
+        ),
+      );
       for (const path of published.keys()) {
         const [root, env, owner] = path.split('/');
         if (root === GITOPS_DIR && owner === app) envs.add(env);
@@ -64,7 +77,9 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
       for (const env of [...envs].sort()) {
         const folder = gitopsPath(env, app);
         const local = readFolder(join(options.workspaceRoot, folder));
-        const remoteFiles = [...published.keys()].filter((p) => p.startsWith(`${folder}/`)).map((p) => p.slice(folder.length + 1));
+        const remoteFiles = [...published.keys()]
+          .filter((p) => p.startsWith(`${folder}/`))
+          .map((p) => p.slice(folder.length + 1));
         afterFiles.push(...[...local.keys()].map((file) => `${folder}/${file}`));
         const names = [...new Set([...local.keys(), ...remoteFiles])].sort();
         const resources: ResourceDiff[] = [];
@@ -73,13 +88,31 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
           const after = local.get(file);
           if (before === after) continue;
           const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
-          const patch = createTwoFilesPatch(`a/${folder}/${file}`, `b/${folder}/${file}`, before ?? '', after ?? '', remote.branch, 'workspace', { context: 3 });
-          resources.push({ file, resource: resourceName(after ?? before ?? '', file), status, patch: patch.replace(/^=+\n/, '') });
+          const patch = createTwoFilesPatch(
+            `a/${folder}/${file}`,
+            `b/${folder}/${file}`,
+            before ?? '',
+            after ?? '',
+            remote.branch,
+            'workspace',
+            { context: 3 },
+          );
+          resources.push({
+            file,
+            resource: resourceName(after ?? before ?? '', file),
+            status,
+            patch: patch.replace(/^=+\n/, ''),
+          });
         }
         folders.push({ app, env, path: folder, resources });
       }
     }
-    const applications = await previewApplications({ workspaceRoot: options.workspaceRoot, base: options.base ?? 'main', beforeFiles: [...published.keys()], afterFiles });
+    const applications = await previewApplications({
+      workspaceRoot: options.workspaceRoot,
+      base: options.base ?? 'main',
+      beforeFiles: [...published.keys()],
+      afterFiles,
+    });
     return { branch: remote.branch, remote: remote.displayUrl, tip, folders, applications };
   } finally {
     remote.close();
@@ -88,7 +121,9 @@ export async function diffGitops(options: RemoteOptions & { apps: readonly strin
 
 function workspaceEnvs(workspaceRoot: string): string[] {
   const root = join(workspaceRoot, GITOPS_DIR);
-  return existsSync(root) ? readdirSync(root).filter((e) => !e.startsWith('.') && statSync(join(root, e)).isDirectory()) : [];
+  return existsSync(root)
+    ? readdirSync(root).filter((e) => !e.startsWith('.') && statSync(join(root, e)).isDirectory())
+    : [];
 }
 
 function readFolder(dir: string): Map<string, string> {
@@ -129,11 +164,18 @@ export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = 
   const c = pc.createColors(options.color ?? pc.isColorSupported);
   const against = diff.tip ? `${diff.branch} at ${diff.tip.slice(0, 7)}` : `${diff.branch} (not published yet)`;
   const lines = [c.bold(`mayday diff against ${against}`)];
-  lines.push('', `${c.bold('Argo CD Applications')}  ${applicationCounts(diff.applications)}  ${c.dim(`(compared with ${diff.applications.before})`)}`);
-  for (const line of applicationChangeLines(diff.applications)) lines.push(`  ${(line.startsWith('+') ? c.green : line.startsWith('-') ? c.red : c.yellow)(line)}`);
+  lines.push(
+    '',
+    `${c.bold('Argo CD Applications')}  ${applicationCounts(diff.applications)}  ${c.dim(`(compared with ${diff.applications.before})`)}`,
+  );
+  for (const line of applicationChangeLines(diff.applications))
+    lines.push(`  ${(line.startsWith('+') ? c.green : line.startsWith('-') ? c.red : c.yellow)(line)}`);
   // the summary of every app and env first: a new app's full files would bury it
   for (const folder of diff.folders) {
-    lines.push('', `${c.bold(`${folder.app} · ${folder.env}`)}  ${folder.path}  ${folder.resources.length ? c.yellow(summaryOf(folder)) : c.dim('no changes')}`);
+    lines.push(
+      '',
+      `${c.bold(`${folder.app} · ${folder.env}`)}  ${folder.path}  ${folder.resources.length ? c.yellow(summaryOf(folder)) : c.dim('no changes')}`,
+    );
     for (const r of folder.resources) {
       const colour = r.status === 'added' ? c.green : r.status === 'removed' ? c.red : c.yellow;
       lines.push(`  ${colour(`${MARK[r.status]} ${r.resource}`)}  ${c.dim(r.file)}`);
@@ -153,7 +195,15 @@ function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): stri
     .replace(/\n$/, '')
     .split('\n')
     .map((line) =>
-      line.startsWith('+++') || line.startsWith('---') ? c.bold(line) : line.startsWith('+') ? c.green(line) : line.startsWith('-') ? c.red(line) : line.startsWith('@@') ? c.cyan(line) : line,
+      line.startsWith('+++') || line.startsWith('---')
+        ? c.bold(line)
+        : line.startsWith('+')
+          ? c.green(line)
+          : line.startsWith('-')
+            ? c.red(line)
+            : line.startsWith('@@')
+              ? c.cyan(line)
+              : line,
     )
     .join('\n');
 }
@@ -166,8 +216,17 @@ export const MARKDOWN_LIMIT = 60_000;
  * Diffs that would push the comment past `limit` are left out, with a note saying which.
  */
 export function formatDiffMarkdown(diff: GitopsDiff, limit = MARKDOWN_LIMIT): string {
-  const against = diff.tip ? `\`${diff.branch}\` at \`${diff.tip.slice(0, 7)}\`` : `\`${diff.branch}\` (not published yet)`;
-  const lines = [`### mayday: gitops changes against ${against}`, '', ...formatApplicationsMarkdown(diff.applications), '', '| App | Env | Added | Changed | Removed |', '| --- | --- | ---: | ---: | ---: |'];
+  const against = diff.tip
+    ? `\`${diff.branch}\` at \`${diff.tip.slice(0, 7)}\``
+    : `\`${diff.branch}\` (not published yet)`;
+  const lines = [
+    `### mayday: gitops changes against ${against}`,
+    '',
+    ...formatApplicationsMarkdown(diff.applications),
+    '',
+    '| App | Env | Added | Changed | Removed |',
+    '| --- | --- | ---: | ---: | ---: |',
+  ];
   for (const folder of diff.folders) {
     const c = counts(folder);
     lines.push(`| ${folder.app} | ${folder.env} | ${c.added} | ${c.changed} | ${c.removed} |`);
@@ -176,7 +235,16 @@ export function formatDiffMarkdown(diff: GitopsDiff, limit = MARKDOWN_LIMIT): st
   let size = lines.join('\n').length;
   for (const folder of diff.folders.filter((f) => f.resources.length > 0)) {
     const list = folder.resources.map((r) => `${MARK[r.status]} ${r.resource}`).join(', ');
-    const block = ['', `<details><summary><b>${folder.app} · ${folder.env}</b>: ${escapeHtml(list)}</summary>`, '', '```diff', ...folder.resources.map((r) => r.patch.replace(/\n$/, '')), '```', '', '</details>'];
+    const block = [
+      '',
+      `<details><summary><b>${folder.app} · ${folder.env}</b>: ${escapeHtml(list)}</summary>`,
+      '',
+      '```diff',
+      ...folder.resources.map((r) => r.patch.replace(/\n$/, '')),
+      '```',
+      '',
+      '</details>',
+    ];
     const blockSize = block.join('\n').length + 1;
     if (size + blockSize > limit) {
       left.push(`${folder.app} · ${folder.env}`);
@@ -185,7 +253,11 @@ export function formatDiffMarkdown(diff: GitopsDiff, limit = MARKDOWN_LIMIT): st
     lines.push(...block);
     size += blockSize;
   }
-  if (left.length) lines.push('', `Diffs left out to keep this comment short: ${left.join(', ')}. Run \`nx affected -t diff\` to see them.`);
+  if (left.length)
+    lines.push(
+      '',
+      `Diffs left out to keep this comment short: ${left.join(', ')}. Run \`nx affected -t diff\` to see them.`,
+    );
   if (diff.folders.every((f) => f.resources.length === 0)) lines.push('', 'No gitops changes.');
   return lines.join('\n') + '\n';
 }

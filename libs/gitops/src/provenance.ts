@@ -24,12 +24,15 @@ export function parseSources(text: string | undefined, branch: string): Publishe
   } catch (error) {
     throw sourcesError(branch, `does not parse: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw sourcesError(branch, 'must map apps to envs to commits');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw sourcesError(branch, 'must map apps to envs to commits');
   for (const [app, envs] of Object.entries(data)) {
-    if (typeof envs !== 'object' || envs === null || Array.isArray(envs)) throw sourcesError(branch, `${app} must map envs to commits`);
+    if (typeof envs !== 'object' || envs === null || Array.isArray(envs))
+      throw sourcesError(branch, `${app} must map envs to commits`);
     const byEnv = new Map<string, string>();
     for (const [env, commit] of Object.entries(envs)) {
-      if (typeof commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) throw sourcesError(branch, `${app}.${env} must be a full commit id`);
+      if (typeof commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit))
+        throw sourcesError(branch, `${app}.${env} must be a full commit id`);
       byEnv.set(env, commit);
     }
     sources.set(app, byEnv);
@@ -64,7 +67,9 @@ export type SourceOrder = 'same' | 'older' | 'not-ancestor' | 'unknown-here';
 export async function sourceOrder(workspaceRoot: string, published: string, ours: string): Promise<SourceOrder> {
   if (published === ours) return 'same';
   if (ours === 'unknown') return 'not-ancestor';
-  const result = await execa('git', ['-C', workspaceRoot, 'merge-base', '--is-ancestor', published, ours], { reject: false });
+  const result = await execa('git', ['-C', workspaceRoot, 'merge-base', '--is-ancestor', published, ours], {
+    reject: false,
+  });
   if (result.exitCode === 0) return 'older';
   if (result.exitCode === 1) return 'not-ancestor';
   return 'unknown-here';

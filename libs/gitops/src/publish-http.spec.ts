@@ -3,7 +3,14 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { diffGitops } from './gitops-diff.ts';
 import { publishGitops } from './publish.ts';
-import { bareRepository, deployment, gitopsWorkspace, isolateGit, startGitHttpServer, testConfig } from './test-support/git-remotes.ts';
+import {
+  bareRepository,
+  deployment,
+  gitopsWorkspace,
+  isolateGit,
+  startGitHttpServer,
+  testConfig,
+} from './test-support/git-remotes.ts';
 
 const TOKEN = 'tok-9f3c2e71d5a84b06';
 const CREDENTIALS = 'credentials: { tokenEnv: MAYDAY_TEST_GITOPS_TOKEN, username: robot }\n';
@@ -22,16 +29,32 @@ describe('publishGitops over smart HTTP on 127.0.0.1', () => {
     try {
       const config = testConfig(server.urlFor('gitops.git'), CREDENTIALS);
       const logs: string[] = [];
-      const result = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config, environment: { MAYDAY_TEST_GITOPS_TOKEN: TOKEN }, log: (l) => logs.push(l) });
+      const result = await publishGitops({
+        workspaceRoot: ws.root,
+        apps: ['hello'],
+        config,
+        environment: { MAYDAY_TEST_GITOPS_TOKEN: TOKEN },
+        log: (l) => logs.push(l),
+      });
       expect(result.status).toBe('published');
       expect(server.requests).toContain('POST /gitops.git/git-receive-pack');
-      const diff = await diffGitops({ workspaceRoot: ws.root, apps: ['hello'], config, environment: { MAYDAY_TEST_GITOPS_TOKEN: TOKEN } });
+      const diff = await diffGitops({
+        workspaceRoot: ws.root,
+        apps: ['hello'],
+        config,
+        environment: { MAYDAY_TEST_GITOPS_TOKEN: TOKEN },
+      });
       expect(diff.tip).toBe(result.commit);
       const visible = JSON.stringify({ logs, result, diff });
       expect(visible).not.toContain(TOKEN);
       expect(visible).not.toContain(basic);
 
-      const wrong = await publishGitops({ workspaceRoot: ws.root, apps: ['hello'], config, environment: { MAYDAY_TEST_GITOPS_TOKEN: `${TOKEN}-revoked` } }).then(
+      const wrong = await publishGitops({
+        workspaceRoot: ws.root,
+        apps: ['hello'],
+        config,
+        environment: { MAYDAY_TEST_GITOPS_TOKEN: `${TOKEN}-revoked` },
+      }).then(
         () => undefined,
         (e: unknown) => e as Error,
       );

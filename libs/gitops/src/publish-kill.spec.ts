@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MaydayError } from '@mayday/model';
 import { publishGitops } from './publish.ts';
-import { bareRepository, deployment, git, gitopsWorkspace, isolateGit, remoteOver, testConfig, TRANSPORTS } from './test-support/git-remotes.ts';
+import {
+  bareRepository,
+  deployment,
+  git,
+  gitopsWorkspace,
+  isolateGit,
+  remoteOver,
+  testConfig,
+  TRANSPORTS,
+} from './test-support/git-remotes.ts';
 
 const PUBLISH_ONCE = join(import.meta.dirname, 'test-support/publish-once.ts');
 let home: string;
@@ -26,7 +35,11 @@ afterAll(() => {
 function publishAndKill(root: string, url: string, ms: number): Promise<{ finished: boolean; duration: number }> {
   // a killed publisher cannot remove its scratch repository: keep those in a folder the test removes
   const env = { ...process.env, TMPDIR: scratchRoot };
-  const child = spawn(process.execPath, [PUBLISH_ONCE, root, url, 'shop'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [PUBLISH_ONCE, root, url, 'shop'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   let pushStarted = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -81,10 +94,19 @@ describe('a publisher killed mid-push', () => {
         }
         outcomes.push(`${delay}ms: ${after !== before ? 'after' : locked ? 'before, locked' : 'before'}`);
         await git(remote.dir, ['fsck', '--connectivity-only', '--no-dangling']);
-        const next = () => publishGitops({ workspaceRoot: ws.root, apps: ['shop'], config: testConfig(remote.url), backoff: { baseMs: 5, maxMs: 20 } });
+        const next = () =>
+          publishGitops({
+            workspaceRoot: ws.root,
+            apps: ['shop'],
+            config: testConfig(remote.url),
+            backoff: { baseMs: 5, maxMs: 20 },
+          });
         if (locked) {
           // the lock blocks every push until an operator removes it: push says so at once, by name
-          const refused = await next().then(() => undefined, (e: unknown) => e as MaydayError);
+          const refused = await next().then(
+            () => undefined,
+            (e: unknown) => e as MaydayError,
+          );
           expect(refused).toBeInstanceOf(MaydayError);
           expect(refused!.diagnostics).toMatchObject([{ rule: 'gitops-ref-locked', file: 'platform/gitops.yaml' }]);
           expect(refused!.message).toContain(`${remote.dir}/refs/heads/gitops.lock exists`);
@@ -92,7 +114,9 @@ describe('a publisher killed mid-push', () => {
           rmSync(lockOf(remote.dir));
         }
         const published = await next();
-        expect(await git(remote.dir, ['show', 'gitops:gitops/prd/shop/deployment-shop.yaml'])).toBe(deployment('shop', replicas).trimEnd());
+        expect(await git(remote.dir, ['show', 'gitops:gitops/prd/shop/deployment-shop.yaml'])).toBe(
+          deployment('shop', replicas).trimEnd(),
+        );
         expect(published.status).toBe(after === before ? 'published' : 'unchanged');
         expect(published.attempts).toBe(1);
       }
@@ -101,12 +125,12 @@ describe('a publisher killed mid-push', () => {
       ws.cleanup();
       remote.cleanup();
     }
-  // nine publisher processes and nine follow-ups: at a load average of 20 on 2 cores this took over 60 s
+    // nine publisher processes and nine follow-ups: at a load average of 20 on 2 cores this took over 60 s
   }, 300_000);
 });
 
 describe.each(TRANSPORTS)('a ref lock left on the remote, over %s', (transport) => {
-  it('stops push at once with the remote\'s words and the lock file, instead of retrying as if the branch moved', async () => {
+  it("stops push at once with the remote's words and the lock file, instead of retrying as if the branch moved", async () => {
     const remote = await remoteOver(transport);
     const ws = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 1) } } });
     try {
@@ -118,7 +142,12 @@ describe.each(TRANSPORTS)('a ref lock left on the remote, over %s', (transport) 
       writeFileSync(lockOf(remote.dir), `${tip}\n`);
       const logs: string[] = [];
       const started = Date.now();
-      const error = await publishGitops({ workspaceRoot: ws.root, apps: ['shop'], config: testConfig(remote.url), log: (l) => logs.push(l) }).then(
+      const error = await publishGitops({
+        workspaceRoot: ws.root,
+        apps: ['shop'],
+        config: testConfig(remote.url),
+        log: (l) => logs.push(l),
+      }).then(
         () => undefined,
         (e: unknown) => e as MaydayError,
       );
@@ -134,7 +163,9 @@ describe.each(TRANSPORTS)('a ref lock left on the remote, over %s', (transport) 
       expect(logs.join('\n')).not.toMatch(/moved while publishing/);
       expect(await git(remote.dir, ['rev-parse', 'gitops'])).toBe(tip);
       rmSync(lockOf(remote.dir));
-      expect((await publishGitops({ workspaceRoot: ws.root, apps: ['shop'], config: testConfig(remote.url) })).status).toBe('published');
+      expect(
+        (await publishGitops({ workspaceRoot: ws.root, apps: ['shop'], config: testConfig(remote.url) })).status,
+      ).toBe('published');
     } finally {
       ws.cleanup();
       await remote.cleanup();

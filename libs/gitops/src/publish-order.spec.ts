@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MaydayError } from '@mayday/model';
 import { publishGitops } from './publish.ts';
 import { parseSources, SOURCES_FILE } from './provenance.ts';
-import { bareRepository, deployment, git, gitopsWorkspace, isolateGit, testConfig } from './test-support/git-remotes.ts';
+import {
+  bareRepository,
+  deployment,
+  git,
+  gitopsWorkspace,
+  isolateGit,
+  testConfig,
+} from './test-support/git-remotes.ts';
 
 let home: string;
 let clones: string;
@@ -27,12 +34,16 @@ async function cloneAt(source: string, name: string, commit: string): Promise<st
 }
 
 const shopOnBranch = (bare: string) => git(bare, ['show', 'gitops:gitops/prd/shop/deployment-shop.yaml']);
-const sourcesOnBranch = async (bare: string) => parseSources(await git(bare, ['show', `gitops:${SOURCES_FILE}`]), 'gitops');
+const sourcesOnBranch = async (bare: string) =>
+  parseSources(await git(bare, ['show', `gitops:${SOURCES_FILE}`]), 'gitops');
 
 describe('two pipelines at different source commits publish in the wrong order', () => {
   it('keeps the newer render, refuses the older one naming app, env and both commits, still publishes the older run’s other apps, and --force rolls back with a trailer', async () => {
     const remote = await bareRepository();
-    const source = await gitopsWorkspace({ shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2) } }, hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } } });
+    const source = await gitopsWorkspace({
+      shop: { prd: { 'deployment-shop.yaml': deployment('shop', 2) } },
+      hello: { stg: { 'deployment-hello.yaml': deployment('hello', 1) } },
+    });
     try {
       const older = await git(source.root, ['rev-parse', 'HEAD']);
       source.write('gitops/prd/shop/deployment-shop.yaml', deployment('shop', 5));
@@ -49,23 +60,44 @@ describe('two pipelines at different source commits publish in the wrong order',
       expect((await sourcesOnBranch(remote.dir)).get('shop')?.get('prd')).toBe(newer);
 
       // the older pipeline finishes late
-      const late = await publishGitops({ workspaceRoot: olderClone, apps: ['hello', 'shop'], config: testConfig(remote.url) });
+      const late = await publishGitops({
+        workspaceRoot: olderClone,
+        apps: ['hello', 'shop'],
+        config: testConfig(remote.url),
+      });
       expect(late.status).toBe('published');
       expect(late.changes.map((c) => c.path)).toEqual(['gitops/stg/hello']);
-      expect(late.refused).toEqual([{ app: 'shop', env: 'prd', path: 'gitops/prd/shop', published: newer, source: olderSource, order: 'not-ancestor' }]);
+      expect(late.refused).toEqual([
+        {
+          app: 'shop',
+          env: 'prd',
+          path: 'gitops/prd/shop',
+          published: newer,
+          source: olderSource,
+          order: 'not-ancestor',
+        },
+      ]);
       expect(await shopOnBranch(remote.dir)).toBe(deployment('shop', 5).trimEnd());
-      expect(await git(remote.dir, ['show', 'gitops:gitops/stg/hello/deployment-hello.yaml'])).toBe(deployment('hello', 3).trimEnd());
+      expect(await git(remote.dir, ['show', 'gitops:gitops/stg/hello/deployment-hello.yaml'])).toBe(
+        deployment('hello', 3).trimEnd(),
+      );
       const sources = await sourcesOnBranch(remote.dir);
       expect(sources.get('shop')?.get('prd')).toBe(newer);
       expect(sources.get('hello')?.get('stg')).toBe(olderSource);
 
       // alone, the refusal is an error naming app, env and both commits
-      const refused = await publishGitops({ workspaceRoot: olderClone, apps: ['shop'], config: testConfig(remote.url) }).then(
+      const refused = await publishGitops({
+        workspaceRoot: olderClone,
+        apps: ['shop'],
+        config: testConfig(remote.url),
+      }).then(
         () => undefined,
         (e: unknown) => e as MaydayError,
       );
       expect(refused).toBeInstanceOf(MaydayError);
-      expect(refused!.diagnostics).toMatchObject([{ file: 'gitops/prd/shop', rule: 'gitops-older-source', field: 'shop (prd)' }]);
+      expect(refused!.diagnostics).toMatchObject([
+        { file: 'gitops/prd/shop', rule: 'gitops-older-source', field: 'shop (prd)' },
+      ]);
       const message = refused!.message;
       process.stdout.write(`wrong-order refusal:\n${message}\n`);
       expect(message).toContain(`gitops keeps shop in prd as rendered from ${newer.slice(0, 7)}`);
@@ -74,12 +106,19 @@ describe('two pipelines at different source commits publish in the wrong order',
       const tip = await git(remote.dir, ['rev-parse', 'gitops']);
 
       // a human rollback: --force replaces it and says so in the commit
-      const rollback = await publishGitops({ workspaceRoot: olderClone, apps: ['shop'], config: testConfig(remote.url), force: true });
+      const rollback = await publishGitops({
+        workspaceRoot: olderClone,
+        apps: ['shop'],
+        config: testConfig(remote.url),
+        force: true,
+      });
       expect(rollback.status).toBe('published');
       expect(rollback.forced.map((f) => [f.path, f.published])).toEqual([['gitops/prd/shop', newer]]);
       expect(await git(remote.dir, ['rev-parse', 'gitops~1'])).toBe(tip);
       expect(await shopOnBranch(remote.dir)).toBe(deployment('shop', 2).trimEnd());
-      expect(await git(remote.dir, ['log', '-1', '--format=%(trailers:key=Forced,valueonly)', 'gitops'])).toBe(`shop prd over ${newer}\n`);
+      expect(await git(remote.dir, ['log', '-1', '--format=%(trailers:key=Forced,valueonly)', 'gitops'])).toBe(
+        `shop prd over ${newer}\n`,
+      );
       expect((await sourcesOnBranch(remote.dir)).get('shop')?.get('prd')).toBe(olderSource);
     } finally {
       source.cleanup();
@@ -140,28 +179,39 @@ describe('two pipelines at different source commits publish in the wrong order',
         config: testConfig(remote.url),
         ...quick,
         beforePush: async (n) => {
-          if (n === 1) await publishGitops({ workspaceRoot: newerClone, apps: ['shop'], config: testConfig(remote.url) });
+          if (n === 1)
+            await publishGitops({ workspaceRoot: newerClone, apps: ['shop'], config: testConfig(remote.url) });
         },
-      }).then(() => undefined, (e: unknown) => e as MaydayError);
+      }).then(
+        () => undefined,
+        (e: unknown) => e as MaydayError,
+      );
       expect(olderRun?.diagnostics).toMatchObject([{ rule: 'gitops-older-source', file: 'gitops/prd/shop' }]);
       expect(await shopOnBranch(remote.dir)).toBe(deployment('shop', 3).trimEnd());
 
       // on another remote at the base render, the older pipeline publishes while the newer one is between fetch and push
       const other = await bareRepository();
       try {
-        await publishGitops({ workspaceRoot: await cloneAt(source.root, 'race-base', base), apps: ['shop'], config: testConfig(other.url) });
+        await publishGitops({
+          workspaceRoot: await cloneAt(source.root, 'race-base', base),
+          apps: ['shop'],
+          config: testConfig(other.url),
+        });
         const newerRun = await publishGitops({
           workspaceRoot: newerClone,
           apps: ['shop'],
           config: testConfig(other.url),
           ...quick,
           beforePush: async (n) => {
-            if (n === 1) await publishGitops({ workspaceRoot: olderClone, apps: ['shop'], config: testConfig(other.url) });
+            if (n === 1)
+              await publishGitops({ workspaceRoot: olderClone, apps: ['shop'], config: testConfig(other.url) });
           },
         });
         expect(newerRun).toMatchObject({ status: 'published', attempts: 2, refused: [] });
         expect(await shopOnBranch(other.dir)).toBe(deployment('shop', 3).trimEnd());
-        expect(await git(other.dir, ['show', 'gitops~1:gitops/prd/shop/deployment-shop.yaml'])).toBe(deployment('shop', 2).trimEnd());
+        expect(await git(other.dir, ['show', 'gitops~1:gitops/prd/shop/deployment-shop.yaml'])).toBe(
+          deployment('shop', 2).trimEnd(),
+        );
         expect((await sourcesOnBranch(other.dir)).get('shop')?.get('prd')).toBe(newer);
       } finally {
         other.cleanup();

@@ -2,7 +2,15 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { publishGitops, type PublishResult } from './publish.ts';
-import { bareRepository, deployment, git, gitopsWorkspace, isolateGit, startGitDaemon, testConfig } from './test-support/git-remotes.ts';
+import {
+  bareRepository,
+  deployment,
+  git,
+  gitopsWorkspace,
+  isolateGit,
+  startGitDaemon,
+  testConfig,
+} from './test-support/git-remotes.ts';
 
 // sized for a loaded 2-core machine: every publisher still races every other one several times
 const PUBLISHERS = 6;
@@ -17,7 +25,11 @@ describe('publishGitops races through a git daemon on 127.0.0.1', () => {
   it(`${PUBLISHERS} publishers × ${PUSHES} pushes: every change lands, history is linear, no success is reported for a change that is not there`, async () => {
     const remote = await bareRepository();
     const daemon = await startGitDaemon(dirname(remote.dir));
-    const workspaces = await Promise.all(Array.from({ length: PUBLISHERS }, (_, i) => gitopsWorkspace({ [`app${i}`]: { stg: { 'deployment.yaml': deployment(`app${i}`, 0) } } })));
+    const workspaces = await Promise.all(
+      Array.from({ length: PUBLISHERS }, (_, i) =>
+        gitopsWorkspace({ [`app${i}`]: { stg: { 'deployment.yaml': deployment(`app${i}`, 0) } } }),
+      ),
+    );
     try {
       const config = testConfig(daemon.urlFor('gitops.git'), 'attempts: 40\n');
       const started = Date.now();
@@ -27,7 +39,10 @@ describe('publishGitops races through a git daemon on 127.0.0.1', () => {
           for (let n = 1; n <= PUSHES; n++) {
             ws.write(`gitops/stg/app${i}/deployment.yaml`, deployment(`app${i}`, n));
             await ws.commit(`app${i}: ${n} replicas`);
-            mine.push({ replicas: n, result: await publishGitops({ workspaceRoot: ws.root, apps: [`app${i}`], config }) });
+            mine.push({
+              replicas: n,
+              result: await publishGitops({ workspaceRoot: ws.root, apps: [`app${i}`], config }),
+            });
           }
           return mine;
         }),
@@ -42,7 +57,9 @@ describe('publishGitops races through a git daemon on 127.0.0.1', () => {
         for (const { replicas, result } of mine) {
           expect(result.status).toBe('published');
           expect(onRemote.has(result.commit!)).toBe(true);
-          expect(await git(remote.dir, ['show', `${result.commit}:gitops/stg/app${i}/deployment.yaml`])).toBe(deployment(`app${i}`, replicas).trimEnd());
+          expect(await git(remote.dir, ['show', `${result.commit}:gitops/stg/app${i}/deployment.yaml`])).toBe(
+            deployment(`app${i}`, replicas).trimEnd(),
+          );
         }
       }
       const retries = results.flat().reduce((sum, r) => sum + r.result.attempts - 1, 0);

@@ -4,7 +4,14 @@ import { execa } from 'execa';
 import { appDir, appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/model';
 import { GITOPS_CONFIG_FILE } from './gitops-config.ts';
 import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
-import { parseSources, serializeSources, sourceOrder, SOURCES_FILE, type PublishedSources, type SourceOrder } from './provenance.ts';
+import {
+  parseSources,
+  serializeSources,
+  sourceOrder,
+  SOURCES_FILE,
+  type PublishedSources,
+  type SourceOrder,
+} from './provenance.ts';
 
 export interface PublishOptions extends RemoteOptions {
   /** The apps of this run: their gitops/<env>/<app>/ folders are published as they are on disk. */
@@ -86,7 +93,9 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     let first: TreeSnapshot | undefined;
     // the same two commits always relate the same way: one git process per pair, not per attempt
     const orders = new Map<string, Promise<SourceOrder>>();
-    const orderOf = (published: string) => orders.get(published) ?? orders.set(published, sourceOrder(options.workspaceRoot, published, source)).get(published)!;
+    const orderOf = (published: string) =>
+      orders.get(published) ??
+      orders.set(published, sourceOrder(options.workspaceRoot, published, source)).get(published)!;
     let refused: SourceRefusal[] = [];
     let forced: SourceRefusal[] = [];
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
@@ -106,19 +115,56 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       if (changes.length === 0) {
         if (refused.length > 0) throw refusalError(remote.branch, refused);
         log(`${remote.branch} at ${short(tip)} already has this content: nothing to publish`);
-        return { status: 'unchanged', commit: tip, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned: [], refused, forced };
+        return {
+          status: 'unchanged',
+          commit: tip,
+          branch: remote.branch,
+          remote: remote.displayUrl,
+          attempts: attempt,
+          changes,
+          pruned: [],
+          refused,
+          forced,
+        };
       }
       desired.set(SOURCES_FILE, { mode: '100644', sha: await writeSources(remote, sources, changes, source) });
-      const commit = await buildCommit(remote, tip, published, desired, commitMessage(changes, source, forced, dirty), options.config.author);
-      const conflicts = attempt > 1 ? conflictingFolders(first, published, desired, changes).filter((c) => !sources.get(c.app)?.has(c.env)) : [];
+      const commit = await buildCommit(
+        remote,
+        tip,
+        published,
+        desired,
+        commitMessage(changes, source, forced, dirty),
+        options.config.author,
+      );
+      const conflicts =
+        attempt > 1
+          ? conflictingFolders(first, published, desired, changes).filter((c) => !sources.get(c.app)?.has(c.env))
+          : [];
       if (conflicts.length > 0) throw await conflictError(remote, commit, conflicts, tip);
       await options.beforePush?.(attempt);
       const push = await remote.git.run(
-        ['push', '--porcelain', '--no-verify', `--force-with-lease=${remote.ref}:${tip ?? ''}`, remote.url, `${commit}:${remote.ref}`],
+        [
+          'push',
+          '--porcelain',
+          '--no-verify',
+          `--force-with-lease=${remote.ref}:${tip ?? ''}`,
+          remote.url,
+          `${commit}:${remote.ref}`,
+        ],
         { allowFailure: true },
       );
       if (push.ok) {
-        return { status: 'published', commit, branch: remote.branch, remote: remote.displayUrl, attempts: attempt, changes, pruned, refused, forced };
+        return {
+          status: 'published',
+          commit,
+          branch: remote.branch,
+          remote: remote.displayUrl,
+          attempts: attempt,
+          changes,
+          pruned,
+          refused,
+          forced,
+        };
       }
       const refusal = classifyRefusal(push, remote.ref);
       if (refusal.kind === 'locked' && !(await tipMovedWithin(remote, tip, LOCK_GRACE_MS))) {
@@ -135,7 +181,9 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
         });
       }
       const reason = refusal.detail;
-      log(`${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`);
+      log(
+        `${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`,
+      );
       await sleep(backoffDelay(backoff, attempt, Date.now() - attemptStarted));
     }
     throw new MaydayError({
@@ -152,9 +200,17 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
 }
 
 /** Blob ids of every *.yaml file of the apps' gitops folders on disk, written into the scratch repository. */
-async function hashWorkspaceFolders(remote: GitopsRemote, workspaceRoot: string, apps: readonly string[]): Promise<Map<string, string>> {
+async function hashWorkspaceFolders(
+  remote: GitopsRemote,
+  workspaceRoot: string,
+  apps: readonly string[],
+): Promise<Map<string, string>> {
   const gitopsRoot = join(workspaceRoot, GITOPS_DIR);
-  const envs = existsSync(gitopsRoot) ? readdirSync(gitopsRoot).filter((e) => !e.startsWith('.') && statSync(join(gitopsRoot, e)).isDirectory()).sort() : [];
+  const envs = existsSync(gitopsRoot)
+    ? readdirSync(gitopsRoot)
+        .filter((e) => !e.startsWith('.') && statSync(join(gitopsRoot, e)).isDirectory())
+        .sort()
+    : [];
   const paths: string[] = [];
   for (const app of apps) {
     for (const env of envs) {
@@ -166,7 +222,9 @@ async function hashWorkspaceFolders(remote: GitopsRemote, workspaceRoot: string,
     }
   }
   if (paths.length === 0) return new Map();
-  const out = await remote.git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: paths.map((p) => join(workspaceRoot, p)).join('\n') + '\n' });
+  const out = await remote.git.text(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+    input: paths.map((p) => join(workspaceRoot, p)).join('\n') + '\n',
+  });
   const shas = out.split('\n');
   return new Map(paths.map((p, i) => [p, shas[i]]));
 }
@@ -194,7 +252,12 @@ function folderOf(path: string): [string, string] | undefined {
 }
 
 /** The published tree with every folder of the apps in scope replaced by this run's version, but the `kept` folders. */
-function desiredTree(published: TreeSnapshot, ours: Map<string, string>, scope: readonly string[], kept: ReadonlySet<string> = new Set()): TreeSnapshot {
+function desiredTree(
+  published: TreeSnapshot,
+  ours: Map<string, string>,
+  scope: readonly string[],
+  kept: ReadonlySet<string> = new Set(),
+): TreeSnapshot {
   const inScope = new Set(scope);
   const isKept = (folder: [string, string]) => kept.has(gitopsPath(folder[0], folder[1]));
   const desired: TreeSnapshot = new Map();
@@ -213,19 +276,30 @@ async function publishedSources(remote: GitopsRemote, published: TreeSnapshot): 
 }
 
 /** Folders this run would change whose published render comes from a source this run's source does not descend from. */
-async function staleFolders(orderOf: (published: string) => Promise<SourceOrder>, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<SourceRefusal[]> {
+async function staleFolders(
+  orderOf: (published: string) => Promise<SourceOrder>,
+  sources: PublishedSources,
+  changes: readonly FolderChange[],
+  source: string,
+): Promise<SourceRefusal[]> {
   const stale: SourceRefusal[] = [];
   for (const change of changes) {
     const published = sources.get(change.app)?.get(change.env);
     if (!published) continue;
     const order = await orderOf(published);
-    if (order === 'not-ancestor' || order === 'unknown-here') stale.push({ app: change.app, env: change.env, path: change.path, published, source, order });
+    if (order === 'not-ancestor' || order === 'unknown-here')
+      stale.push({ app: change.app, env: change.env, path: change.path, published, source, order });
   }
   return stale;
 }
 
 /** sources.yaml with this run's source for every folder it writes, and without the folders it removes. */
-async function writeSources(remote: GitopsRemote, sources: PublishedSources, changes: readonly FolderChange[], source: string): Promise<string> {
+async function writeSources(
+  remote: GitopsRemote,
+  sources: PublishedSources,
+  changes: readonly FolderChange[],
+  source: string,
+): Promise<string> {
   const next: PublishedSources = new Map([...sources].map(([app, envs]) => [app, new Map(envs)]));
   for (const change of changes) {
     const envs = next.get(change.app) ?? new Map<string, string>();
@@ -241,7 +315,10 @@ function refusalError(branch: string, refused: readonly SourceRefusal[]): Mayday
 }
 
 export function refusalDiagnostic(branch: string, r: SourceRefusal): Diagnostic {
-  const why = r.order === 'unknown-here' ? 'which this clone does not have' : `which is not an ancestor of this run's source ${short(r.source)}`;
+  const why =
+    r.order === 'unknown-here'
+      ? 'which this clone does not have'
+      : `which is not an ancestor of this run's source ${short(r.source)}`;
   return {
     severity: 'error',
     file: r.path,
@@ -288,7 +365,12 @@ function folderChanges(before: TreeSnapshot, after: TreeSnapshot, scope: readonl
  * Folders this run writes that another run changed since this run first looked, to something else.
  * Only a folder without a recorded source is a conflict: with one, staleFolders already decided which run is newer.
  */
-function conflictingFolders(first: TreeSnapshot, now: TreeSnapshot, desired: TreeSnapshot, changes: readonly FolderChange[]): FolderChange[] {
+function conflictingFolders(
+  first: TreeSnapshot,
+  now: TreeSnapshot,
+  desired: TreeSnapshot,
+  changes: readonly FolderChange[],
+): FolderChange[] {
   return changes.filter((change) => !sameFolder(first, now, change.path) && !sameFolder(now, desired, change.path));
 }
 
@@ -330,7 +412,12 @@ async function buildCommit(
   return remote.git.text(['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { env, input: message });
 }
 
-export function commitMessage(changes: readonly FolderChange[], source: string, forced: readonly SourceRefusal[] = [], dirty: readonly string[] = []): string {
+export function commitMessage(
+  changes: readonly FolderChange[],
+  source: string,
+  forced: readonly SourceRefusal[] = [],
+  dirty: readonly string[] = [],
+): string {
   const apps = [...new Set(changes.map((c) => c.app))].sort();
   const envs = [...new Set(changes.map((c) => c.env))].sort();
   const width = Math.max(...changes.map((c) => c.path.length));
@@ -350,7 +437,11 @@ export function commitMessage(changes: readonly FolderChange[], source: string, 
 }
 
 export function describeChange(c: FolderChange): string {
-  const counts = [c.added.length && `${c.added.length} added`, c.changed.length && `${c.changed.length} changed`, c.removed.length && `${c.removed.length} removed`].filter(Boolean);
+  const counts = [
+    c.added.length && `${c.added.length} added`,
+    c.changed.length && `${c.changed.length} changed`,
+    c.removed.length && `${c.removed.length} removed`,
+  ].filter(Boolean);
   return `${c.status}: ${counts.join(', ')}`;
 }
 
@@ -359,7 +450,8 @@ export function describeChange(c: FolderChange): string {
  * case worth another attempt), `locked` when the remote could not take the ref's lock file,
  * `other` for everything else (hooks, protection, permissions, a full disk).
  */
-export type PushRefusal = { kind: 'moved' | 'other'; detail: string } | { kind: 'locked'; detail: string; lockFile: string };
+export type PushRefusal =
+  { kind: 'moved' | 'other'; detail: string } | { kind: 'locked'; detail: string; lockFile: string };
 
 export function classifyRefusal(push: { stdout: string; stderr: string }, ref: string): PushRefusal {
   const line = push.stdout.split('\n').find((l) => l.startsWith('!') && l.includes(`:${ref}`));
@@ -367,11 +459,15 @@ export function classifyRefusal(push: { stdout: string; stderr: string }, ref: s
   const remoteSaid = remoteMessages(push.stderr);
   if (!status) return { kind: 'other', detail: remoteSaid || push.stderr.trim().split('\n').pop() || 'no message' };
   // refused by the client before sending: the lease or fast-forward check saw another tip
-  if (/\[rejected\]/.test(status) && /stale info|fetch first|non-fast-forward/.test(status)) return { kind: 'moved', detail: status };
-  const lock = new RegExp(`cannot lock ref '${escapeRegExp(ref)}': Unable to create '([^']+\\.lock)': File exists`).exec(remoteSaid);
+  if (/\[rejected\]/.test(status) && /stale info|fetch first|non-fast-forward/.test(status))
+    return { kind: 'moved', detail: status };
+  const lock = new RegExp(
+    `cannot lock ref '${escapeRegExp(ref)}': Unable to create '([^']+\\.lock)': File exists`,
+  ).exec(remoteSaid);
   if (lock) return { kind: 'locked', detail: status, lockFile: lock[1] };
   // the remote's own compare-and-swap: another push moved the tip between advertisement and update
-  if (/is at [0-9a-f]+ but expected|reference already exists|incorrect old value/.test(remoteSaid + status)) return { kind: 'moved', detail: status };
+  if (/is at [0-9a-f]+ but expected|reference already exists|incorrect old value/.test(remoteSaid + status))
+    return { kind: 'moved', detail: status };
   return { kind: 'other', detail: remoteSaid ? `${status}: ${remoteSaid}` : status };
 }
 
@@ -380,7 +476,11 @@ function remoteMessages(stderr: string): string {
   return stderr
     .split('\n')
     .map((l) => /^remote: (?:error: )?(.*?)\s*$/.exec(l)?.[1] ?? '')
-    .filter((l) => l && !/^(Another git process|an editor opened|are terminated|may have crashed|remove the file manually)/.test(l))
+    .filter(
+      (l) =>
+        l &&
+        !/^(Another git process|an editor opened|are terminated|may have crashed|remove the file manually)/.test(l),
+    )
     .join(' ')
     .trim();
 }
@@ -413,37 +513,79 @@ function lockedRefError(remote: GitopsRemote, refusal: { detail: string; lockFil
  * Apps whose folders are published but whose apps/<app>/ this source has deleted: removed in the
  * same commit. An app missing only because this checkout predates it is left alone.
  */
-export async function removedApps(workspaceRoot: string, source: string, published: TreeSnapshot, apps: readonly string[], history: { deleted?: Set<string> }): Promise<string[]> {
+export async function removedApps(
+  workspaceRoot: string,
+  source: string,
+  published: TreeSnapshot,
+  apps: readonly string[],
+  history: { deleted?: Set<string> },
+): Promise<string[]> {
   if (source === 'unknown') return [];
-  const candidates = [...new Set([...published.keys()].map(folderOf).filter((f) => f !== undefined).map((f) => f[1]))]
+  const candidates = [
+    ...new Set(
+      [...published.keys()]
+        .map(folderOf)
+        .filter((f) => f !== undefined)
+        .map((f) => f[1]),
+    ),
+  ]
     .filter((app) => !apps.includes(app) && !existsSync(join(workspaceRoot, appValuesFile(app))))
     .sort();
   if (candidates.length === 0) return [];
   if (!history.deleted) {
     // one look at the source history for every deletion of an app's values.yaml; without --no-renames an app
     // removed in the commit that adds another would count as renamed, and its folders would stay published
-    const log = await execa('git', ['-C', workspaceRoot, 'log', '--no-renames', '--diff-filter=D', '--name-only', '--format=', source, '--', appValuesFile('*')], { reject: false });
-    history.deleted = new Set(log.exitCode === 0 ? log.stdout.split('\n').filter(Boolean).map((path) => path.split('/')[1]) : []);
+    const log = await execa(
+      'git',
+      [
+        '-C',
+        workspaceRoot,
+        'log',
+        '--no-renames',
+        '--diff-filter=D',
+        '--name-only',
+        '--format=',
+        source,
+        '--',
+        appValuesFile('*'),
+      ],
+      { reject: false },
+    );
+    history.deleted = new Set(
+      log.exitCode === 0
+        ? log.stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((path) => path.split('/')[1])
+        : [],
+    );
   }
   return candidates.filter((app) => history.deleted!.has(app));
 }
 
-async function conflictError(remote: GitopsRemote, commit: string, conflicts: readonly FolderChange[], tip: string | undefined): Promise<MaydayError> {
+async function conflictError(
+  remote: GitopsRemote,
+  commit: string,
+  conflicts: readonly FolderChange[],
+  tip: string | undefined,
+): Promise<MaydayError> {
   // keep this run's commit on the remote, outside any branch, so neither side is lost
   const keptRef = `refs/mayday/conflicts/${remote.branch}/${commit}`;
-  const kept = await remote.git.run(['push', '--quiet', '--no-verify', remote.url, `${commit}:${keptRef}`], { allowFailure: true });
-  const where = kept.ok ? `this run's version is kept on the remote as ${keptRef}` : `this run's version could not be kept on the remote (${kept.stderr.trim()})`;
+  const kept = await remote.git.run(['push', '--quiet', '--no-verify', remote.url, `${commit}:${keptRef}`], {
+    allowFailure: true,
+  });
+  const where = kept.ok
+    ? `this run's version is kept on the remote as ${keptRef}`
+    : `this run's version could not be kept on the remote (${kept.stderr.trim()})`;
   return new MaydayError(
-    conflicts.map(
-      (c): Diagnostic => ({
-        severity: 'error',
-        file: c.path,
-        rule: 'gitops-conflict',
-        field: `${c.app} (${c.env})`,
-        message: `another run published ${c.app} in ${c.env} while this one was publishing, with different content; ${remote.branch} keeps that version (${short(tip)})`,
-        hint: `${where}; render again from the newer source and push, or compare with \`git diff ${short(tip)} ${short(commit)}\``,
-      }),
-    ),
+    conflicts.map((c): Diagnostic => ({
+      severity: 'error',
+      file: c.path,
+      rule: 'gitops-conflict',
+      field: `${c.app} (${c.env})`,
+      message: `another run published ${c.app} in ${c.env} while this one was publishing, with different content; ${remote.branch} keeps that version (${short(tip)})`,
+      hint: `${where}; render again from the newer source and push, or compare with \`git diff ${short(tip)} ${short(commit)}\``,
+    })),
   );
 }
 
@@ -453,8 +595,13 @@ async function conflictError(remote: GitopsRemote, commit: string, conflicts: re
  */
 async function uncommittedFiles(workspaceRoot: string, apps: readonly string[]): Promise<string[]> {
   const pathspecs = apps.flatMap((app) => [`:(glob)${appDir(app)}/**`, `:(glob)${GITOPS_DIR}/*/${app}/**`]);
-  const status = await execa('git', ['-C', workspaceRoot, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...pathspecs], { reject: false });
-  if (status.exitCode !== 0) return [`${GITOPS_DIR}/ (not in a git checkout: ${status.stderr.trim().split('\n').pop()})`];
+  const status = await execa(
+    'git',
+    ['-C', workspaceRoot, 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...pathspecs],
+    { reject: false },
+  );
+  if (status.exitCode !== 0)
+    return [`${GITOPS_DIR}/ (not in a git checkout: ${status.stderr.trim().split('\n').pop()})`];
   return status.stdout
     .split('\0')
     .filter((record) => record.length > 3)

@@ -49,11 +49,16 @@ export class GitopsRemote {
 
   static async open(options: RemoteOptions): Promise<GitopsRemote> {
     const { config } = options;
-    const url = options.remote ?? (config.mode === 'commit' ? pathToFileURL(resolve(options.workspaceRoot)).href : config.repository);
+    const url =
+      options.remote ??
+      (config.mode === 'commit' ? pathToFileURL(resolve(options.workspaceRoot)).href : config.repository);
     const scratch = mkdtempSync(join(tmpdir(), 'mayday-gitops-'));
     const gitDir = join(scratch, 'repo.git');
     // no template: no sample hooks to copy, and none to run
-    const init = await execa('git', ['init', '--bare', '--quiet', '--template=', gitDir], { env: { GIT_CONFIG_NOSYSTEM: '1' }, reject: false });
+    const init = await execa('git', ['init', '--bare', '--quiet', '--template=', gitDir], {
+      env: { GIT_CONFIG_NOSYSTEM: '1' },
+      reject: false,
+    });
     if (init.exitCode !== 0) {
       rmSync(scratch, { recursive: true, force: true });
       const missing = (init as { code?: string }).code === 'ENOENT';
@@ -62,11 +67,15 @@ export class GitopsRemote {
         file: GITOPS_CONFIG_FILE,
         field: 'repository',
         rule: 'gitops-remote',
-        message: missing ? 'git is not on PATH: push and diff run git to reach the GitOps repository' : `git init failed: ${init.stderr.trim() || init.message}`,
+        message: missing
+          ? 'git is not on PATH: push and diff run git to reach the GitOps repository'
+          : `git init failed: ${init.stderr.trim() || init.message}`,
         hint: missing ? 'install git (2.31 or newer) and put it on PATH' : 'check that the temp folder is writable',
       });
     }
-    const token = config.credentials ? options.environment?.[config.credentials.tokenEnv] ?? process.env[config.credentials.tokenEnv] : undefined;
+    const token = config.credentials
+      ? (options.environment?.[config.credentials.tokenEnv] ?? process.env[config.credentials.tokenEnv])
+      : undefined;
     const secrets: string[] = [];
     let auth: Record<string, string> = {};
     if (token && config.credentials) {
@@ -88,7 +97,10 @@ export class GitopsRemote {
   /** Fetches the branch tip (only the tip: its history is not needed); undefined when the branch does not exist yet. */
   async fetchTip(): Promise<string | undefined> {
     const local = `refs/remotes/published/${this.branch}`;
-    const result = await this.git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', this.url, `+${this.ref}:${local}`], { allowFailure: true });
+    const result = await this.git.run(
+      ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--depth=1', this.url, `+${this.ref}:${local}`],
+      { allowFailure: true },
+    );
     if (!result.ok) {
       if (/couldn't find remote ref/i.test(result.stderr)) return undefined;
       if (isPlaceholder(this.url)) {

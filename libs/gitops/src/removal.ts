@@ -1,6 +1,12 @@
 import pc from 'picocolors';
 import { appDir, gitopsPath, namespaceFor, type Environment } from '@mayday/model';
-import { applicationChangeLines, argoCdApplications, compareApplications, type ApplicationPreview, type ApplicationTarget } from './application-preview.ts';
+import {
+  applicationChangeLines,
+  argoCdApplications,
+  compareApplications,
+  type ApplicationPreview,
+  type ApplicationTarget,
+} from './application-preview.ts';
 import { buildArgoCdManifests } from './argocd.ts';
 import type { GitopsConfig } from './gitops-config.ts';
 import { resourceName } from './gitops-diff.ts';
@@ -20,7 +26,13 @@ export interface RemovalPlan {
  * Plans the removal of `app` over the workspace's gitops/ files (path → content): the Applications the
  * ApplicationSet stops generating, what each prunes, and the envs that protect against deletion.
  */
-export function planAppRemoval(input: { app: string; envs: readonly Environment[]; config: GitopsConfig; gitopsFiles: ReadonlyMap<string, string>; appFiles: readonly string[] }): RemovalPlan {
+export function planAppRemoval(input: {
+  app: string;
+  envs: readonly Environment[];
+  config: GitopsConfig;
+  gitopsFiles: ReadonlyMap<string, string>;
+  appFiles: readonly string[];
+}): RemovalPlan {
   const { app, envs } = input;
   const objects = buildArgoCdManifests(envs, input.config).map((m) => m.object);
   const inApp = (path: string) => envs.some((env) => path.startsWith(`${gitopsPath(env.name, app)}/`));
@@ -31,7 +43,9 @@ export function planAppRemoval(input: { app: string; envs: readonly Environment[
     files.filter((f) => !inApp(f)),
   );
   const applications = { ...compareApplications(before, after), before: 'the workspace' };
-  const runsIn = (env: Environment) => files.some((f) => f.startsWith(`${gitopsPath(env.name, app)}/`)) || input.appFiles.includes(`${appDir(app)}/values-${env.name}.yaml`);
+  const runsIn = (env: Environment) =>
+    files.some((f) => f.startsWith(`${gitopsPath(env.name, app)}/`)) ||
+    input.appFiles.includes(`${appDir(app)}/values-${env.name}.yaml`);
   return {
     app,
     applications,
@@ -56,7 +70,10 @@ export function formatRemovalPlan(plan: RemovalPlan, options: { color?: boolean 
   for (const line of applicationChangeLines({ ...plan.applications, changes: deleted })) lines.push(`  ${c.red(line)}`);
   if (deleted.length === 0) lines.push(c.dim('  none: the app has no rendered folder in gitops/'));
   lines.push('', `${c.bold('Resources pruned')} (the Applications' finalizer deletes what they deployed):`);
-  for (const env of plan.envs) lines.push(`  ${env.env}  ${env.namespace}: ${env.resources.length ? env.resources.join(', ') : c.dim('none rendered')}`);
+  for (const env of plan.envs)
+    lines.push(
+      `  ${env.env}  ${env.namespace}: ${env.resources.length ? env.resources.join(', ') : c.dim('none rendered')}`,
+    );
   const namespaces = plan.envs.map((e) => e.namespace);
   if (namespaces.length) {
     lines.push(

@@ -19,7 +19,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('writeAppTrees', () => {
   it('creates every env folder and reports what changed', () => {
-    const changes = writeAppTrees(root, 'shop', [tree('stg', { 'a.yaml': 'a\n' }), tree('prd', { 'a.yaml': 'A\n', 'b.yaml': 'b\n' })]);
+    const changes = writeAppTrees(root, 'shop', [
+      tree('stg', { 'a.yaml': 'a\n' }),
+      tree('prd', { 'a.yaml': 'A\n', 'b.yaml': 'b\n' }),
+    ]);
     expect(changes.map((c) => [c.env, c.status, c.added])).toEqual([
       ['stg', 'created', ['a.yaml']],
       ['prd', 'created', ['a.yaml', 'b.yaml']],
@@ -45,7 +48,9 @@ describe('writeAppTrees', () => {
     writeAppTrees(root, 'shop', [tree('stg', { 'a.yaml': 'old stg\n' })]);
     // prd cannot be created: a file stands where its folder must go
     writeFileSync(join(root, 'gitops', 'prd'), 'not a folder');
-    expect(() => writeAppTrees(root, 'shop', [tree('stg', { 'a.yaml': 'new stg\n' }), tree('prd', { 'a.yaml': 'new prd\n' })])).toThrow();
+    expect(() =>
+      writeAppTrees(root, 'shop', [tree('stg', { 'a.yaml': 'new stg\n' }), tree('prd', { 'a.yaml': 'new prd\n' })]),
+    ).toThrow();
     expect(read('stg', 'a.yaml')).toBe('old stg\n');
     expect(listing('stg')).toEqual(['a.yaml']);
     expect(readFileSync(join(root, 'gitops', 'prd'), 'utf8')).toBe('not a folder');

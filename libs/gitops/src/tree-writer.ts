@@ -1,4 +1,15 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { gitopsPath, GITOPS_DIR, MaydayError } from '@mayday/model';
 
@@ -51,7 +62,10 @@ function writeFailure(error: unknown, workspaceRoot: string, app: string, trees:
       file: gitopsPath(tree.env, app),
       rule: 'gitops-write',
       message: `cannot write the rendered files: ${reasons[code]} (${code} on ${relative(workspaceRoot, (error as NodeJS.ErrnoException).path ?? join(workspaceRoot, GITOPS_DIR))}); every env of ${app} is left as it was`,
-      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and render again' : `make ${GITOPS_DIR}/ writable and render again`,
+      hint:
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'free some space and render again'
+          : `make ${GITOPS_DIR}/ writable and render again`,
     })),
   );
 }
@@ -113,6 +127,10 @@ export function diffTree(workspaceRoot: string, app: string, tree: EnvTree): Tre
   }
   const removed = existing.filter((f) => !wanted.has(f)).sort();
   const extra = existsSync(dir) ? readdirSync(dir).some((f) => !f.endsWith('.yaml')) : false;
-  const status = !existsSync(dir) ? 'created' : added.length + changed.length + removed.length > 0 || extra ? 'updated' : 'unchanged';
+  const status = !existsSync(dir)
+    ? 'created'
+    : added.length + changed.length + removed.length > 0 || extra
+      ? 'updated'
+      : 'unchanged';
   return { env: tree.env, path, status, added, changed, removed };
 }

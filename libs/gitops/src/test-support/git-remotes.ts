@@ -39,11 +39,23 @@ export async function bareRepository(name = 'gitops.git'): Promise<{ dir: string
 }
 
 /** `git daemon` on 127.0.0.1 and a free port, serving bare repositories under `basePath` with push enabled. */
-export async function startGitDaemon(basePath: string): Promise<{ urlFor(name: string): string; stop(): Promise<void> }> {
+export async function startGitDaemon(
+  basePath: string,
+): Promise<{ urlFor(name: string): string; stop(): Promise<void> }> {
   const port = await freePort();
   const daemon: ChildProcess = spawn(
     'git',
-    ['daemon', '--reuseaddr', '--export-all', '--enable=receive-pack', '--informative-errors', `--base-path=${basePath}`, `--port=${port}`, '--listen=127.0.0.1', basePath],
+    [
+      'daemon',
+      '--reuseaddr',
+      '--export-all',
+      '--enable=receive-pack',
+      '--informative-errors',
+      `--base-path=${basePath}`,
+      `--port=${port}`,
+      '--listen=127.0.0.1',
+      basePath,
+    ],
     { stdio: 'ignore', detached: true },
   );
   await waitForPort(port);
@@ -57,7 +69,6 @@ export async function startGitDaemon(basePath: string): Promise<{ urlFor(name: s
       }),
   };
 }
-
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -75,18 +86,29 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`git daemon did not listen on ${port}`);
 }
 
+export interface GitopsWorkspace {
+  root: string;
+  write(path: string, content: string): void;
+  commit(message: string): Promise<string>;
+  cleanup(): void;
+}
+
 /** A minimal mayday workspace: platform/{environments,gitops}.yaml, apps/<app>/values.yaml and gitops/<env>/<app>/*.yaml, committed in git. */
-export async function gitopsWorkspace(apps: Record<string, Record<string, Record<string, string>>>): Promise<{ root: string; write(path: string, content: string): void; commit(message: string): Promise<string>; cleanup(): void }> {
+export async function gitopsWorkspace(
+  apps: Record<string, Record<string, Record<string, string>>>,
+): Promise<GitopsWorkspace> {
   const root = mkdtempSync(join(tmpdir(), 'mayday-gitops-ws-'));
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   };
   // the platform files diff reads to preview Argo CD's Applications
-  for (const file of ['platform/environments.yaml', 'platform/gitops.yaml']) write(file, readFileSync(join(import.meta.dirname, '../../../..', file), 'utf8'));
+  for (const file of ['platform/environments.yaml', 'platform/gitops.yaml'])
+    write(file, readFileSync(join(import.meta.dirname, '../../../..', file), 'utf8'));
   for (const [app, envs] of Object.entries(apps)) {
     write(`apps/${app}/values.yaml`, `team: t\n`);
-    for (const [env, files] of Object.entries(envs)) for (const [file, content] of Object.entries(files)) write(`gitops/${env}/${app}/${file}`, content);
+    for (const [env, files] of Object.entries(envs))
+      for (const [file, content] of Object.entries(files)) write(`gitops/${env}/${app}/${file}`, content);
   }
   await git(root, ['init', '--quiet', '-b', 'main']);
   const commit = async (message: string) => {
@@ -99,7 +121,9 @@ export async function gitopsWorkspace(apps: Record<string, Record<string, Record
 }
 
 export function testConfig(repository: string, extra = ''): GitopsConfig {
-  return parseGitopsConfigText(`repository: ${repository}\nbranch: gitops\nauthor: { name: mayday ci, email: ci@mayday.invalid }\n${extra}`);
+  return parseGitopsConfigText(
+    `repository: ${repository}\nbranch: gitops\nauthor: { name: mayday ci, email: ci@mayday.invalid }\n${extra}`,
+  );
 }
 
 /** A Deployment manifest as the renderer writes it, with a replica count to change. */
@@ -107,13 +131,15 @@ export function deployment(app: string, replicas: number, extra = ''): string {
   return `# Source: platform/charts/app/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${app}\n  labels:\n    app.kubernetes.io/name: ${app}\nspec:\n  replicas: ${replicas}\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: ${app}\n  template:\n    spec:\n      containers:\n        - name: ${app}\n          image: ghcr.io/acme/${app}:1.0.0${extra}\n`;
 }
 
-export const service = (app: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${app}\nspec:\n  ports:\n    - port: 80\n`;
+export const service = (app: string) =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${app}\nspec:\n  ports:\n    - port: 80\n`;
 
 /** Files of a branch in a bare repository: path → content. */
 export async function branchFiles(bareDir: string, branch = 'gitops'): Promise<Map<string, string>> {
   const list = await git(bareDir, ['ls-tree', '-r', '--name-only', branch]);
   const files = new Map<string, string>();
-  for (const path of list.split('\n').filter(Boolean)) files.set(path, await git(bareDir, ['show', `${branch}:${path}`]));
+  for (const path of list.split('\n').filter(Boolean))
+    files.set(path, await git(bareDir, ['show', `${branch}:${path}`]));
   return files;
 }
 
@@ -121,7 +147,10 @@ export async function branchFiles(bareDir: string, branch = 'gitops'): Promise<M
  * `git http-backend` behind a small Node HTTP server on 127.0.0.1 that demands HTTP Basic auth:
  * the smart HTTP protocol real forges speak, to check that credentials work and never leak.
  */
-export async function startGitHttpServer(projectRoot: string, credentials: { username: string; password: string }): Promise<{ urlFor(name: string): string; requests: string[]; stop(): Promise<void> }> {
+export async function startGitHttpServer(
+  projectRoot: string,
+  credentials: { username: string; password: string },
+): Promise<{ urlFor(name: string): string; requests: string[]; stop(): Promise<void> }> {
   const { createServer: createHttpServer } = await import('node:http');
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const requests: string[] = [];
@@ -185,7 +214,9 @@ export type Transport = 'file://' | 'git daemon on 127.0.0.1';
 export const TRANSPORTS: Transport[] = ['file://', 'git daemon on 127.0.0.1'];
 
 /** A bare repository reached over the given transport; `dir` is where to inspect it directly. */
-export async function remoteOver(transport: Transport): Promise<{ dir: string; url: string; cleanup(): Promise<void> }> {
+export async function remoteOver(
+  transport: Transport,
+): Promise<{ dir: string; url: string; cleanup(): Promise<void> }> {
   const bare = await bareRepository();
   if (transport === 'file://') return { dir: bare.dir, url: bare.url, cleanup: async () => bare.cleanup() };
   const daemon = await startGitDaemon(dirname(bare.dir));
