@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FsTree, flushChanges } from 'nx/src/generators/tree.js';
+import { loadTeams } from '@mayday/model';
 
 /** Top-level folders never copied: installed tools, caches, and the rendered or generated content. */
 const SKIPPED = new Set(['node_modules', '.tools', '.nx', '.git', 'gitops', 'apps', 'tmp', 'dist', 'coverage']);
@@ -63,7 +64,6 @@ function linkNodeModules(source: string, target: string): void {
 }
 
 export const appName = (i: number): string => `svc-${String(i).padStart(3, '0')}`;
-const TEAMS = ['payments', 'search', 'identity', 'checkout', 'platform'];
 
 /** Generates apps `from`…`count` with the workspace's own app generator, on one Nx tree flushed once. */
 export async function generateApps(root: string, count: number, from = 1): Promise<string[]> {
@@ -71,12 +71,14 @@ export async function generateApps(root: string, count: number, from = 1): Promi
   const { default: appGenerator } = (await import(pathToFileURL(generatorFile).href)) as {
     default: (tree: FsTree, options: { name: string; team: string; port: number; image: string }) => Promise<void>;
   };
+  // the generator refuses a team platform/teams.yaml does not list: take turns among the listed ones
+  const teams = loadTeams(root).map((team) => team.name);
   const tree = new FsTree(root, false);
   const apps = Array.from({ length: count - from + 1 }, (_, i) => appName(i + from));
   for (const [i, name] of apps.entries()) {
     await appGenerator(tree, {
       name,
-      team: TEAMS[(i + from - 1) % TEAMS.length],
+      team: teams[(i + from - 1) % teams.length],
       port: 8080,
       image: `ghcr.io/acme/${name}:1.0.0`,
     });
