@@ -30,8 +30,18 @@ export default tseslint.config(
   },
   {
     // Tests and their fixtures walk rendered YAML by hand.
-    files: ['**/*.spec.ts', '**/test-support/**', 'libs/chart/src/chart-fixtures.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/test-support/**',
+      'libs/chart/src/chart-fixtures.ts',
+      'libs/chart/src/rendered-app-checks.ts',
+    ],
     rules: { 'max-lines-per-function': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // Each starts its servers in turn, one step a block; they are split with libs/cluster's next change.
+    files: ['libs/cluster/src/argocd.ts', 'libs/cluster/src/control-plane.ts'],
+    rules: { 'max-lines-per-function': ['warn', { max: 95, skipBlankLines: true, skipComments: true }] },
   },
   prettier,
 );

@@ -94,68 +94,24 @@ async function main(): Promise<void> {
     const envs = loadEnvironments(root);
     const nxJson = JSON.parse(readFileSync(join(root, 'nx.json'), 'utf8')) as { parallel?: number };
     const parallel = nxJson.parallel ?? availableParallelism();
-    const baseEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      PATH: [
-        join(root, 'node_modules/.bin'),
-        join(root, '.tools/bin'),
-        dirname(process.execPath),
-        process.env.PATH,
-      ].join(':'),
-      NX_DAEMON: 'false',
-      NX_NO_CLOUD: 'true',
-      NX_TUI: 'false',
-      NX_SKIP_NX_CACHE: undefined,
-      FORCE_COLOR: '0',
-    };
-    const run: Run = async (command, args, env = {}) => {
-      const result = await measure(command, args, { cwd: root, env: { ...baseEnv, ...env } });
-      if (result.exitCode !== 0)
-        throw new Error(
-          `${command} ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`,
-        );
-      return result;
-    };
-    const nxWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-      run(join(root, 'node_modules/.bin/nx'), [...args, '--outputStyle=static'], env);
-    const nx = (...args: string[]) => nxWith({}, ...args);
+    const { run, nxWith, nx } = commandsIn(root);
 
     log('warm-up: rendering every app once and committing gitops/ (the base for nx affected)…');
     const warm = await nx('run-many', '-t', 'render');
     expectRendered(warm, apps.length, 'warm-up');
     commitAll(root, 'rendered');
 
-    log('starting MinIO and the Nx cache server on 127.0.0.1, filling the shared cache…');
-    const s3 = await startMinio();
-    stops.push(s3.stop);
-    const cache = await startNxCacheServer(s3);
-    stops.push(cache.stop);
-    const remote = (token: string) => ({
-      ...cache.nxEnv(token),
-      NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'nx-')),
-    });
-    const filling = remote(cache.token);
-    expectRendered(await nxWith(filling, 'run-many', '-t', 'render'), apps.length, 'filling the cache');
-    rmSync(filling.NX_CACHE_DIRECTORY!, { recursive: true, force: true });
+    const { cache, remote } = await startSharedCache(nxWith, apps.length, stops);
 
     const smallSizes = options.scale ? [] : [10].filter((n) => n < apps.length);
-    const samples: Record<Scenario, Measured[]> = {
-      cold: [],
-      floor: [],
-      naive: [],
-      remoteHit: [],
-      oneChanged: [],
-      noop: [],
-      nxFloor: [],
-    };
+    const samples = Object.fromEntries(Object.keys(SCENARIOS).map((s) => [s, []])) as unknown as Record<
+      Scenario,
+      Measured[]
+    >;
     const scaleSamples = new Map<number, Measured[]>(smallSizes.map((n) => [n, []]));
     const renderedByOneChanged: number[] = [];
     const remoteHits: number[] = [];
-    const plan = (...args: string[]) => run(process.execPath, [join(root, 'tools/bench/helm-plan.ts'), ...args]);
-    const naiveSpecs = (await plan('env-specs')).output.trim().split('\n');
-    const planFile = join(root, 'tmp/helm-plan.json');
-    mkdirSync(dirname(planFile), { recursive: true });
-    await plan('calls', planFile);
+    const { naiveSpecs, planFile } = await planHelmCalls(run, root);
     const changedApp = apps[0];
     const changedFile = join(root, 'apps', changedApp, 'values.yaml');
     const original = readFileSync(changedFile, 'utf8');
@@ -182,20 +138,7 @@ async function main(): Promise<void> {
       samples.nxFloor.push(await run(join(root, 'node_modules/.bin/nx'), ['show', 'projects']));
     }
 
-    let scaleWarm: Measured | undefined;
-    if (options.scale) {
-      log(
-        `scale: ${options.scale} apps (${options.scale - apps.length} more), cold at 10, ${apps.length} and ${options.scale}…`,
-      );
-      const more = [...apps, ...(await generateApps(root, options.scale, apps.length + 1))];
-      scaleWarm = await nx('run-many', '-t', 'render');
-      const sizes = [10, apps.length, more.length];
-      for (const n of sizes) scaleSamples.set(n, []);
-      for (let rep = 1; rep <= options.reps; rep++) {
-        log(`scale repetition ${rep}/${options.reps}`);
-        for (const n of sizes) scaleSamples.get(n)!.push(await coldSubset(nx, more, n));
-      }
-    }
+    const scaleWarm = options.scale ? await scaleRuns(options, root, nx, apps, scaleSamples) : undefined;
     const report = buildReport(options, {
       apps: apps.length,
       envs: envs.map((e) => e.name),
@@ -219,6 +162,84 @@ async function main(): Promise<void> {
     if (options.keep) log(`workspace kept at ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** MinIO and the Nx cache server on 127.0.0.1, the shared cache filled by one render of every app. */
+async function startSharedCache(
+  nxWith: (env: NodeJS.ProcessEnv, ...args: string[]) => Promise<Measured>,
+  apps: number,
+  stops: (() => Promise<void>)[],
+) {
+  log('starting MinIO and the Nx cache server on 127.0.0.1, filling the shared cache…');
+  const s3 = await startMinio();
+  stops.push(s3.stop);
+  const cache = await startNxCacheServer(s3);
+  stops.push(cache.stop);
+  const remote = (token: string) => ({
+    ...cache.nxEnv(token),
+    NX_CACHE_DIRECTORY: mkdtempSync(join(tmpdir(), 'nx-')),
+  });
+  const filling = remote(cache.token);
+  expectRendered(await nxWith(filling, 'run-many', '-t', 'render'), apps, 'filling the cache');
+  rmSync(filling.NX_CACHE_DIRECTORY!, { recursive: true, force: true });
+  return { cache, remote };
+}
+
+/** The Helm floor's calls and the naive loop's env lines, planned outside the timed runs. */
+async function planHelmCalls(run: Run, root: string): Promise<{ naiveSpecs: string[]; planFile: string }> {
+  const plan = (...args: string[]) => run(process.execPath, [join(root, 'tools/bench/helm-plan.ts'), ...args]);
+  const naiveSpecs = (await plan('env-specs')).output.trim().split('\n');
+  const planFile = join(root, 'tmp/helm-plan.json');
+  mkdirSync(dirname(planFile), { recursive: true });
+  await plan('calls', planFile);
+  return { naiveSpecs, planFile };
+}
+
+/** How the bench runs commands in its workspace copy: its own tools first on PATH, no daemon, no colours. */
+function commandsIn(root: string) {
+  const baseEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: [join(root, 'node_modules/.bin'), join(root, '.tools/bin'), dirname(process.execPath), process.env.PATH].join(
+      ':',
+    ),
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    NX_SKIP_NX_CACHE: undefined,
+    FORCE_COLOR: '0',
+  };
+  const run: Run = async (command, args, env = {}) => {
+    const result = await measure(command, args, { cwd: root, env: { ...baseEnv, ...env } });
+    if (result.exitCode !== 0)
+      throw new Error(`${command} ${args.join(' ')} failed (exit ${result.exitCode}):\n${result.output.slice(-4000)}`);
+    return result;
+  };
+  const nxWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    run(join(root, 'node_modules/.bin/nx'), [...args, '--outputStyle=static'], env);
+  const nx = (...args: string[]) => nxWith({}, ...args);
+  return { run, nxWith, nx };
+}
+
+/** The scale run: more apps generated, then mayday cold at 10, at --apps and at --scale apps. */
+async function scaleRuns(
+  options: ReturnType<typeof parseOptions>,
+  root: string,
+  nx: (...args: string[]) => Promise<Measured>,
+  apps: readonly string[],
+  scaleSamples: Map<number, Measured[]>,
+): Promise<Measured> {
+  log(
+    `scale: ${options.scale} apps (${options.scale - apps.length} more), cold at 10, ${apps.length} and ${options.scale}…`,
+  );
+  const more = [...apps, ...(await generateApps(root, options.scale, apps.length + 1))];
+  const warm = await nx('run-many', '-t', 'render');
+  const sizes = [10, apps.length, more.length];
+  for (const n of sizes) scaleSamples.set(n, []);
+  for (let rep = 1; rep <= options.reps; rep++) {
+    log(`scale repetition ${rep}/${options.reps}`);
+    for (const n of sizes) scaleSamples.get(n)!.push(await coldSubset(nx, more, n));
+  }
+  return warm;
 }
 
 /** mayday cold on the first `size` apps (all of them when size is the whole list). */

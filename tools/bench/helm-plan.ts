@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { helmRequestFor, helmTemplateArgs, platformValues, resolveHelm } from '@mayday/render';
-import { APPS_DIR, appValuesFile, loadEnvironments, type Environment } from '@mayday/model';
+import { helmRequestFor, helmTemplateArgs, resolveHelm } from '@mayday/render';
+import { APPS_DIR, appValuesFile, loadEnvironments, platformValues, type Environment } from '@mayday/model';
 
 export interface HelmPlan {
   helm: string;

@@ -2,14 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { helmTemplateWith, normalizeManifests, resolveHelm, type KubernetesObject } from '@mayday/render';
 import {
-  helmTemplateWith,
-  normalizeManifests,
+  CHART_DIR,
+  loadEnvironments,
+  mergeValues,
+  namespaceFor,
   platformValues,
-  resolveHelm,
-  type KubernetesObject,
-} from '@mayday/render';
-import { CHART_DIR, loadEnvironments, mergeValues, namespaceFor, type Environment } from '@mayday/model';
+  type Environment,
+} from '@mayday/model';
 
 /** The repository this code lives in; chart tests render its real chart with its pinned Helm. */
 export const WORKSPACE_ROOT = join(import.meta.dirname, '../../..');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { helmTemplateWith, platformValues, renderAppEnvs, type RenderedEnv } from '@mayday/render';
-import { CHART_DIR, ENVIRONMENTS_FILE, mergeValues } from '@mayday/model';
+import { helmTemplateWith, renderAppEnvs, type RenderedEnv } from '@mayday/render';
+import { CHART_DIR, ENVIRONMENTS_FILE, mergeValues, platformValues } from '@mayday/model';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { modelProblems } from './model-validation.ts';
 import {

@@ -1,7 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { stringify } from 'yaml';
-import { platformValues } from '@mayday/render';
-import { parseEnvironments, parseYamlFile, type Environment } from '@mayday/model';
+import { parseEnvironments, platformValues, parseYamlFile, type Environment } from '@mayday/model';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { appValues, byKind, one, renderChart } from './chart-fixtures.ts';
 

@@ -12,7 +12,6 @@ export interface RenderedObject {
   [key: string]: unknown;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks rendered YAML whose shape the schema checks already vouched for
 type Json = Record<string, any>;
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout']);

@@ -91,11 +91,17 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
     if (dirty.length > 0 && !options.allowDirty) throw dirtyError(dirty, source);
     const sourceHistory: { deleted?: Set<string> } = {};
     let first: TreeSnapshot | undefined;
-    // the same two commits always relate the same way: one git process per pair, not per attempt
-    const orders = new Map<string, Promise<SourceOrder>>();
-    const orderOf = (published: string) =>
-      orders.get(published) ??
-      orders.set(published, sourceOrder(options.workspaceRoot, published, source)).get(published)!;
+    const orderOf = sourceOrderOnce(options.workspaceRoot, source);
+    const result = (status: PublishResult['status'], commit: string | undefined, attempts: number, rest: Changed) => ({
+      status,
+      commit,
+      branch: remote.branch,
+      remote: remote.displayUrl,
+      attempts,
+      ...rest,
+      refused,
+      forced,
+    });
     let refused: SourceRefusal[] = [];
     let forced: SourceRefusal[] = [];
     for (let attempt = 1; attempt <= options.config.attempts; attempt++) {
@@ -115,17 +121,7 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
       if (changes.length === 0) {
         if (refused.length > 0) throw refusalError(remote.branch, refused);
         log(`${remote.branch} at ${short(tip)} already has this content: nothing to publish`);
-        return {
-          status: 'unchanged',
-          commit: tip,
-          branch: remote.branch,
-          remote: remote.displayUrl,
-          attempts: attempt,
-          changes,
-          pruned: [],
-          refused,
-          forced,
-        };
+        return result('unchanged', tip, attempt, { changes, pruned: [] });
       }
       desired.set(SOURCES_FILE, { mode: '100644', sha: await writeSources(remote, sources, changes, source) });
       const commit = await buildCommit(
@@ -142,45 +138,8 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
           : [];
       if (conflicts.length > 0) throw await conflictError(remote, commit, conflicts, tip);
       await options.beforePush?.(attempt);
-      const push = await remote.git.run(
-        [
-          'push',
-          '--porcelain',
-          '--no-verify',
-          `--force-with-lease=${remote.ref}:${tip ?? ''}`,
-          remote.url,
-          `${commit}:${remote.ref}`,
-        ],
-        { allowFailure: true },
-      );
-      if (push.ok) {
-        return {
-          status: 'published',
-          commit,
-          branch: remote.branch,
-          remote: remote.displayUrl,
-          attempts: attempt,
-          changes,
-          pruned,
-          refused,
-          forced,
-        };
-      }
-      const refusal = classifyRefusal(push, remote.ref);
-      if (refusal.kind === 'locked' && !(await tipMovedWithin(remote, tip, LOCK_GRACE_MS))) {
-        throw lockedRefError(remote, refusal);
-      }
-      if (refusal.kind === 'other') {
-        throw new MaydayError({
-          severity: 'error',
-          file: GITOPS_CONFIG_FILE,
-          field: 'repository',
-          rule: 'gitops-push',
-          message: `the remote refused ${remote.ref} at ${remote.displayUrl}: ${refusal.detail}`,
-          hint: 'check the branch protection, the credentials (credentials.tokenEnv) and that the repository accepts pushes, then run push again',
-        });
-      }
-      const reason = refusal.detail;
+      const reason = await pushWithLease(remote, tip, commit);
+      if (reason === undefined) return result('published', commit, attempt, { changes, pruned });
       log(
         `${remote.branch} moved while publishing (${reason}); applying this run's changes on the new tip (attempt ${attempt + 1})`,
       );
@@ -197,6 +156,53 @@ export async function publishGitops(options: PublishOptions): Promise<PublishRes
   } finally {
     remote.close();
   }
+}
+
+type Changed = Pick<PublishResult, 'changes' | 'pruned'>;
+
+/** The same two commits always relate the same way: one git process per pair, not per attempt. */
+function sourceOrderOnce(workspaceRoot: string, source: string): (published: string) => Promise<SourceOrder> {
+  const orders = new Map<string, Promise<SourceOrder>>();
+  return (published) =>
+    orders.get(published) ?? orders.set(published, sourceOrder(workspaceRoot, published, source)).get(published)!;
+}
+
+/**
+ * Pushes `commit` with compare-and-swap on `tip`. Undefined when it is published; the reason when the
+ * branch moved meanwhile (so the caller builds again on the new tip); a MaydayError for any other refusal.
+ */
+async function pushWithLease(
+  remote: GitopsRemote,
+  tip: string | undefined,
+  commit: string,
+): Promise<string | undefined> {
+  const push = await remote.git.run(
+    [
+      'push',
+      '--porcelain',
+      '--no-verify',
+      `--force-with-lease=${remote.ref}:${tip ?? ''}`,
+      remote.url,
+      `${commit}:${remote.ref}`,
+    ],
+    { allowFailure: true },
+  );
+  if (push.ok) return undefined;
+  const refusal = classifyRefusal(push, remote.ref);
+  if (refusal.kind === 'locked' && !(await tipMovedWithin(remote, tip, LOCK_GRACE_MS))) {
+    throw lockedRefError(remote, refusal);
+  }
+  if (refusal.kind === 'other') {
+    throw new MaydayError({
+      severity: 'error',
+      file: GITOPS_CONFIG_FILE,
+      field: 'repository',
+      rule: 'gitops-push',
+      message: `the remote refused ${remote.ref} at ${remote.displayUrl}: ${refusal.detail}`,
+      hint: 'check the branch protection, the credentials (credentials.tokenEnv) and that the repository accepts pushes, then run push again',
+    });
+  }
+  return refusal.detail;
 }
 
 /** Blob ids of every *.yaml file of the apps' gitops folders on disk, written into the scratch repository. */

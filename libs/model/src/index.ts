@@ -2,6 +2,7 @@ export * from './diagnostics.ts';
 export * from './environments.ts';
 export * from './image-pin.ts';
 export * from './naming.ts';
+export * from './resolve-values.ts';
 export * from './teams.ts';
 export * from './values-edit.ts';
 export * from './values.ts';

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { MaydayError, type Diagnostic } from './diagnostics.ts';
@@ -15,11 +13,12 @@ export interface ValuesLayer {
   data: unknown;
 }
 
-const isPlainObject = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A YAML or JSON mapping (not a list, not null). */
+export const isRecord = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Helm's coalescing: maps merge deeply, lists and scalars replace, `null` deletes a key. */
 export function mergeValues(base: unknown, override: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  if (!isRecord(base) || !isRecord(override)) return override === undefined ? base : override;
   const out: Values = { ...base };
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
@@ -54,10 +53,6 @@ export function valuesValidator(schemaText: string, schemaFile = CHART_SCHEMA_FI
   return validate;
 }
 
-export function readValuesSchema(workspaceRoot: string): string {
-  return readFileSync(join(workspaceRoot, CHART_SCHEMA_FILE), 'utf8');
-}
-
 /**
  * Validates the merged values against the chart schema, as Helm will, but reports each problem
  * at the file (and line) that set the field, with a "did you mean" for misspelt keys.
@@ -78,10 +73,10 @@ export function nullsOverChartMappings(layers: readonly ValuesLayer[]): Diagnost
   const [chart, ...rest] = layers;
   const found: Diagnostic[] = [];
   const walk = (layer: ValuesLayer, value: unknown, defaults: unknown, path: (string | number)[]) => {
-    if (!isPlainObject(value) || !isPlainObject(defaults)) return;
+    if (!isRecord(value) || !isRecord(defaults)) return;
     for (const [key, child] of Object.entries(value)) {
       const at = [...path, key];
-      if (child === null && isPlainObject(defaults[key])) {
+      if (child === null && isRecord(defaults[key])) {
         const fields = Object.keys(defaults[key] as Values);
         found.push({
           severity: 'error',

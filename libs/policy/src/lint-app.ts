@@ -1,18 +1,17 @@
-import { join } from 'node:path';
-import { platformValues, renderApp, appValuesFiles, type RenderContext } from '@mayday/render';
+import { renderValues, type ManifestFile, type RenderContext } from '@mayday/render';
 import {
   CHART_VALUES_FILE,
   dotted,
   ENVIRONMENTS_FILE,
   gitopsPath,
+  hasErrors,
   isMaydayError,
   namespaceFor,
   parseYamlFile,
-  readValuesSchema,
-  readYamlFile,
-  validateValues,
+  resolveValues,
   type Diagnostic,
   type Environment,
+  type ResolvedValues,
   type ValuesLayer,
   type YamlFile,
 } from '@mayday/model';
@@ -111,11 +110,10 @@ async function lintAppEnv(
   env: Environment,
   waivers: readonly Waiver[],
 ): Promise<EnvLintResult> {
-  const namespace = namespaceFor(env, app);
   const result: EnvLintResult = {
     app,
     env: env.name,
-    namespace,
+    namespace: namespaceFor(env, app),
     policyProfile: env.policyProfile,
     resources: 0,
     findings: [],
@@ -128,82 +126,114 @@ async function lintAppEnv(
       result.waived.push({ ...finding, waiver: { reason: waiver.reason, file: waiver.file, line: waiver.line } });
     else result.findings.push(finding);
   };
-
-  let layers: ValuesLayer[];
-  try {
-    layers = valuesLayers(context.workspaceRoot, app, env);
-  } catch (error) {
-    if (!isMaydayError(error)) throw error;
-    error.diagnostics.forEach(add);
-    return result;
-  }
-  const valueProblems = [...valuesDiagnostics(context.workspaceRoot, layers), ...imagePinDiagnostics(app, env, layers)];
-  valueProblems.forEach(add);
-  if (valueProblems.some((d) => d.severity === 'error')) return result;
-
-  let files;
-  try {
-    files = (await renderApp(context, app, env)).files;
-  } catch (error) {
-    if (!isMaydayError(error)) throw error;
-    error.diagnostics.forEach(add);
-    return result;
-  }
-  result.resources = files.length;
+  const rendered = await renderCheckedValues(context, app, env, add);
+  if (!rendered) return result;
+  result.resources = rendered.files.length;
   const schemas = manifestSchemas(env.kubernetesVersion);
-  const objects = files.map((f) => f.object as unknown as Record<string, unknown>);
-  const extraManifests = (mergedValue(layers, ['extraManifests']) ?? []) as {
-    kind?: unknown;
-    metadata?: { name?: unknown };
-  }[];
-  const namespaceLabels = appNamespaceLabels(app, env);
-
-  for (const file of files) {
-    const gitopsFile = `${gitopsPath(env.name, app)}/${file.fileName}`;
-    const rendered = parseYamlFile(gitopsFile, file.content);
-    const object = file.object as unknown as Record<string, unknown>;
-    const extraIndex = file.template.endsWith('extra-manifests.yaml')
-      ? extraManifests.findIndex((m) => m?.kind === object.kind && m?.metadata?.name === file.object.metadata.name)
-      : -1;
-    const extraSource = (path: readonly (string | number)[] = []): ValuesSource | undefined =>
-      extraIndex < 0
-        ? undefined
-        : (sourceOf(layers, ['extraManifests', extraIndex, ...path]) ??
-          sourceOf(layers, ['extraManifests', extraIndex]));
-
-    for (const issue of await schemas.validate(object)) {
-      const source = extraSource(issue.path);
+  const objects = rendered.files.map((f) => f.object as unknown as Record<string, unknown>);
+  for (const file of rendered.files) {
+    const linted = lintedFile(rendered.values, file);
+    for (const issue of await schemas.validate(linted.object)) {
+      const source = linted.extraSource(issue.path);
       add({
         severity: 'error',
-        file: gitopsFile,
-        line: rendered.lineOf(issue.path),
+        file: linted.gitopsFile,
+        line: linted.yaml.lineOf(issue.path),
         field: dotted(issue.path),
         rule: 'kubernetes-schema',
-        message: `${object.kind} ${file.object.metadata.name}: ${issue.message} (Kubernetes ${env.kubernetesVersion} schema)`,
+        message: `${linted.title}: ${issue.message} (Kubernetes ${env.kubernetesVersion} schema)`,
         hint: withSource(issue.hint, source),
         source,
       });
     }
+    policyDiagnostics(policies, rendered.values, linted, objects).forEach(add);
+  }
+  return result;
+}
 
-    const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
-    const objectNamespace = clusterScoped ? '' : (file.object.metadata.namespace ?? namespace);
-    const namespaceObject = clusterScoped
-      ? undefined
-      : {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: {
-            name: objectNamespace,
-            labels:
-              objectNamespace === namespace ? namespaceLabels : { 'kubernetes.io/metadata.name': objectNamespace },
-          },
-        };
-    for (const finding of evaluatePolicies(policies, {
-      object,
-      namespace: objectNamespace,
-      namespaceObject,
-      clusterObjects: objects,
-    })) {
+/** The values checked (chart schema, mayday's rules) and, when they hold, rendered from that one reading. */
+async function renderCheckedValues(
+  context: LintContext,
+  app: string,
+  env: Environment,
+  add: (d: Diagnostic) => void,
+): Promise<{ values: ResolvedValues; files: ManifestFile[] } | undefined> {
+  try {
+    const values = resolveValues(context.workspaceRoot, app, env);
+    const valueProblems = [...valuesDiagnostics(values), ...imagePinDiagnostics(app, env, values.layers)];
+    valueProblems.forEach(add);
+    if (hasErrors(valueProblems)) return undefined;
+    return { values, files: (await renderValues(context, values)).files };
+  } catch (error) {
+    if (!isMaydayError(error)) throw error;
+    error.diagnostics.forEach(add);
+    return undefined;
+  }
+}
+
+/** One rendered file as lint reports on it: its gitops/ path and lines, and the values an extraManifest came from. */
+interface LintedFile {
+  gitopsFile: string;
+  yaml: YamlFile;
+  object: Record<string, unknown>;
+  file: ManifestFile;
+  /** `Deployment shop`, as messages name the object. */
+  title: string;
+  extraSource(path?: readonly (string | number)[]): ValuesSource | undefined;
+}
+
+function lintedFile(values: ResolvedValues, file: ManifestFile): LintedFile {
+  const { app, env, layers } = values;
+  const gitopsFile = `${gitopsPath(env.name, app)}/${file.fileName}`;
+  const object = file.object as unknown as Record<string, unknown>;
+  const extraManifests = (mergedValue(layers, ['extraManifests']) ?? []) as {
+    kind?: unknown;
+    metadata?: { name?: unknown };
+  }[];
+  const extraIndex = file.template.endsWith('extra-manifests.yaml')
+    ? extraManifests.findIndex((m) => m?.kind === object.kind && m?.metadata?.name === file.object.metadata.name)
+    : -1;
+  return {
+    gitopsFile,
+    yaml: parseYamlFile(gitopsFile, file.content),
+    object,
+    file,
+    title: `${String(object.kind)} ${file.object.metadata.name}`,
+    extraSource: (path = []) =>
+      extraIndex < 0
+        ? undefined
+        : (sourceOf(layers, ['extraManifests', extraIndex, ...path]) ??
+          sourceOf(layers, ['extraManifests', extraIndex])),
+  };
+}
+
+/** The platform's admission policies on one rendered object, in the namespace the app's namespace will be. */
+function policyDiagnostics(
+  policies: PolicySet,
+  values: ResolvedValues,
+  linted: LintedFile,
+  clusterObjects: Record<string, unknown>[],
+): (Diagnostic & { source?: ValuesSource })[] {
+  const { app, env, layers } = values;
+  const namespace = namespaceFor(env, app);
+  const { object } = linted;
+  const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
+  const objectNamespace = clusterScoped ? '' : (linted.file.object.metadata.namespace ?? namespace);
+  const namespaceObject = clusterScoped
+    ? undefined
+    : {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: objectNamespace,
+          labels:
+            objectNamespace === namespace
+              ? appNamespaceLabels(app, env)
+              : { 'kubernetes.io/metadata.name': objectNamespace },
+        },
+      };
+  return evaluatePolicies(policies, { object, namespace: objectNamespace, namespaceObject, clusterObjects }).map(
+    (finding) => {
       const path = finding.fieldPath ? parseFieldPath(finding.fieldPath) : [];
       const valuesFields = (
         policies.policies.get(finding.policy)?.policy.metadata.annotations?.[VALUES_FIELDS_ANNOTATION] ?? ''
@@ -212,49 +242,30 @@ async function lintAppEnv(
         .map((f) => f.trim())
         .filter(Boolean);
       const source =
-        extraSource(path) ??
+        linted.extraSource(path) ??
         valuesFields.map((f) => sourceOf(layers, parseFieldPath(f), true)).find((s) => s !== undefined);
-      add({
+      return {
         severity: finding.severity,
-        file: gitopsFile,
-        line: rendered.lineOf(path),
+        file: linted.gitopsFile,
+        line: linted.yaml.lineOf(path),
         field: finding.fieldPath,
         rule: finding.policy,
-        message: finding.message.includes(`${object.kind} ${file.object.metadata.name}`)
-          ? finding.message
-          : `${object.kind} ${file.object.metadata.name}: ${finding.message}`,
+        message: finding.message.includes(linted.title) ? finding.message : `${linted.title}: ${finding.message}`,
         hint: withSource(
           `policy ${finding.policy} in ${finding.policyFile} (binding ${finding.binding}, ${env.policyProfile} profile)`,
           source,
         ),
         source,
-      });
-    }
-  }
-  return result;
-}
-
-/** The values layers Helm merges for an app in an env: chart defaults, the app's files, the platform's values. */
-export function valuesLayers(workspaceRoot: string, app: string, env: Environment): ValuesLayer[] {
-  const sources: YamlFile[] = [CHART_VALUES_FILE, ...appValuesFiles(workspaceRoot, app, env.name)].map((file) =>
-    readYamlFile(join(workspaceRoot, file), file),
-  );
-  return [
-    ...sources.map((source) => ({ source, data: source.data })),
-    {
-      source: { file: ENVIRONMENTS_FILE, lineOf: () => undefined, has: () => false },
-      data: { platform: platformValues(env) },
+      };
     },
-  ];
+  );
 }
 
 /** Chart schema and mayday's own rules; where a rule names a field, it replaces the schema's generic message there. */
-function valuesDiagnostics(workspaceRoot: string, layers: readonly ValuesLayer[]): Diagnostic[] {
-  const rules = valuesRuleDiagnostics(layers);
+function valuesDiagnostics(values: ResolvedValues): Diagnostic[] {
+  const rules = valuesRuleDiagnostics(values.layers);
   const covered = new Set(rules.map((d) => `${d.file}|${d.field}`));
-  const schema = validateValues(readValuesSchema(workspaceRoot), layers).filter(
-    (d) => !covered.has(`${d.file}|${d.field}`),
-  );
+  const schema = values.diagnostics.filter((d) => !covered.has(`${d.file}|${d.field}`));
   return [...rules, ...schema];
 }
 

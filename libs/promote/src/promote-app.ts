@@ -16,7 +16,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parse } from 'yaml';
 import { GitopsRemote, resourceName, writeAppTrees, type RemoteOptions, type TreeSnapshot } from '@mayday/gitops';
 import { lintApp, totals, type AppLintResult } from '@mayday/policy';
-import { loadAppValues, renderApp, type HelmTemplate, type RenderedEnv } from '@mayday/render';
+import { renderApp, type HelmTemplate, type RenderedEnv } from '@mayday/render';
 import {
   appDir,
   appEnvValuesFile,
@@ -29,6 +29,8 @@ import {
   mergeLayers,
   namespaceFor,
   parseImage,
+  resolveValues,
+  validValues,
   valueAt,
   type Diagnostic,
   type Environment,
@@ -152,8 +154,8 @@ export async function planPromotion(
   const root = context.workspaceRoot;
   const published = publishedRender(context, app, from);
   await refuseStaleSource(context, app, from, published);
-  const fromValues = mergeLayers(loadAppValues(root, app, from));
-  const toValues = mergeLayers(loadAppValues(root, app, to));
+  const fromValues = mergeLayers(validValues(resolveValues(root, app, from)).layers);
+  const toValues = mergeLayers(validValues(resolveValues(root, app, to)).layers);
   const image = { before: imageOf(toValues), after: publishedImage(context, app, from, published) };
   const order = imageOrder(image.before, image.after);
   const valuesFile = appEnvValuesFile(app, to.name);

@@ -13,10 +13,11 @@ import {
   loadEnvironments,
   MaydayError,
   namespaceFor,
+  platformValues,
 } from '@mayday/model';
 import { ENGINE_MODULE, resolveEngine, startEngine, type RenderEngine } from './engine.ts';
 import { HelmError, helmTemplateWith, resolveHelm, type HelmTemplateRequest } from './helm.ts';
-import { helmRequestFor, platformValues, renderApp } from './render-app.ts';
+import { helmRequestFor, renderApp } from './render-app.ts';
 
 const ENVS = loadEnvironments(REPO_ROOT);
 const CHART = join(REPO_ROOT, CHART_DIR);

@@ -2,25 +2,23 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appDir,
-  appEnvValuesFile,
+  appValuesFiles,
   closest,
   ENVIRONMENTS_FILE,
   type Diagnostic,
-  appValuesFile,
   CHART_DIR,
-  CHART_VALUES_FILE,
-  hasErrors,
+  CHART_SCHEMA_FILE,
   MaydayError,
   namespaceFor,
   nullsOverChartMappings,
-  readValuesSchema,
-  validateValues,
+  platformValues,
+  resolveValues,
+  validValues,
   type Environment,
-  type ValuesLayer,
+  type ResolvedValues,
 } from '@mayday/model';
 import { HelmError, type HelmTemplate, type HelmTemplateRequest } from './helm.ts';
 import { normalizeManifests, type ManifestFile } from './normalize.ts';
-import { readValuesFile } from './values-files.ts';
 
 export interface RenderContext {
   workspaceRoot: string;
@@ -33,74 +31,6 @@ export interface RenderedEnv {
   env: string;
   namespace: string;
   files: ManifestFile[];
-}
-
-/** The values mayday sets for an app in an env, from platform/environments.yaml. */
-export function platformValues(env: Environment): Record<string, unknown> {
-  return {
-    env: env.name,
-    cluster: env.cluster.name,
-    domain: env.domain,
-    gateway: env.gateway,
-    rolloutPreset: env.rollout.preset,
-    prometheus: env.observability.prometheus ?? { namespace: '', address: '' },
-    otlpEndpoint: env.observability.otlpEndpoint ?? '',
-    secretStore: env.secretStore ?? { kind: 'ClusterSecretStore', name: '' },
-  };
-}
-
-/** The values files of an app for an env, in Helm's order: the env file is optional. */
-export function appValuesFiles(workspaceRoot: string, app: string, env: string): string[] {
-  return [appValuesFile(app), appEnvValuesFile(app, env)].filter(
-    (file, i) => i === 0 || existsSync(join(workspaceRoot, file)),
-  );
-}
-
-/**
- * Loads and checks an app's values for an env: YAML syntax and the chart's values.schema.json,
- * each problem reported at the file and line that set it (Helm would only say "values don't meet the schema").
- */
-export function loadAppValues(
-  workspaceRoot: string,
-  app: string,
-  env: Environment,
-  files = appValuesFiles(workspaceRoot, app, env.name),
-): ValuesLayer[] {
-  const layers: ValuesLayer[] = [CHART_VALUES_FILE, ...files]
-    .map((file) => readValuesFile(join(workspaceRoot, file), file))
-    .map((source) => ({ source, data: source.data }));
-  const appValues = layers[1];
-  if (appValues && isMapping(appValues.data) && !('team' in appValues.data))
-    throw new MaydayError({
-      severity: 'error',
-      file: appValues.source.file,
-      line: 1,
-      field: 'team',
-      rule: 'values-schema',
-      message: 'required field "team" is missing: every app names the team that owns it',
-      hint: `set team: <team> in ${appValues.source.file} (and the image and port it runs)`,
-    });
-  const notMappings = layers.filter((l) => !isMapping(l.data));
-  if (notMappings.length)
-    throw new MaydayError(
-      notMappings.map((l) => ({
-        severity: 'error' as const,
-        file: l.source.file,
-        line: 1,
-        field: '(root)',
-        rule: 'values-schema',
-        message: `must be a mapping of values (key: value), found ${Array.isArray(l.data) ? 'a list' : JSON.stringify(l.data)}`,
-        hint: 'write the values as keys at the top level, e.g. `replicas: 2`; a list or a scalar is not a values file',
-      })),
-    );
-  const platform = { platform: platformValues(env) };
-  layers.push({
-    source: { file: 'platform/environments.yaml', lineOf: () => undefined, has: () => false },
-    data: platform,
-  });
-  const diagnostics = validateValues(readValuesSchema(workspaceRoot), layers);
-  if (hasErrors(diagnostics)) throw new MaydayError(diagnostics);
-  return layers;
 }
 
 /**
@@ -125,9 +55,13 @@ export function helmRequestFor(
 
 /** Renders one app in one env with the base chart and real Helm, then normalises the output. */
 export async function renderApp(context: RenderContext, app: string, env: Environment): Promise<RenderedEnv> {
+  return renderValues(context, validValues(resolveValues(context.workspaceRoot, app, env)));
+}
+
+/** Renders values already resolved (and checked by the caller): Helm reads the same files, nothing is validated again. */
+export async function renderValues(context: RenderContext, values: ResolvedValues): Promise<RenderedEnv> {
   const { workspaceRoot } = context;
-  const files = appValuesFiles(workspaceRoot, app, env.name);
-  const layers = loadAppValues(workspaceRoot, app, env, files);
+  const { app, env, files, layers } = values;
   const request = helmRequestFor(workspaceRoot, app, env, files);
   let output: string;
   try {
@@ -141,7 +75,7 @@ export async function renderApp(context: RenderContext, app: string, env: Enviro
       file: files[files.length - 1],
       rule: 'helm',
       message: `helm template failed for ${app} in ${env.name}:\n${indent(error.message)}`,
-      hint: `check ${files.join(' and ')} against ${CHART_DIR}/values.schema.json`,
+      hint: `check ${files.join(' and ')} against ${CHART_SCHEMA_FILE}`,
     });
   }
   const chartVersion =
@@ -202,6 +136,3 @@ const indent = (text: string): string =>
     .split('\n')
     .map((line) => `    ${line}`)
     .join('\n');
-
-const isMapping = (value: unknown): value is object =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

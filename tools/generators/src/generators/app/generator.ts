@@ -5,14 +5,13 @@ import {
   APPS_DIR,
   appDir,
   appEnvValuesFile,
-  appValuesFile,
   CHART_SCHEMA_FILE,
-  CHART_VALUES_FILE,
   DNS1123_LABEL,
   ENVIRONMENTS_FILE,
   findTeam,
   formatDiagnostic,
   imagePinBlock,
+  isMaydayError,
   isPort,
   maxAppNameLength,
   namespaceFor,
@@ -20,10 +19,12 @@ import {
   parseImage,
   parseTeams,
   parseYamlFile,
+  resolveValues,
   TEAMS_FILE,
-  validateValues,
+  type Diagnostic,
   type Environment,
   type ImageRef,
+  type WorkspaceFiles,
 } from '@mayday/model';
 import { imageAdmission, loadPolicyText, POLICIES_DIR, type PolicySet } from '@mayday/policy/image-admission';
 import { PLATFORM_PROJECTS } from '../../plugin/create-nodes.ts';
@@ -190,19 +191,22 @@ function addEnvValuesFiles(tree: Tree, options: NormalizedOptions): void {
   }
 }
 
-/** The chart's values.schema.json is the one schema: what the generator writes must pass it. */
+/** The chart's values.schema.json is the one schema: what the generator writes must pass it, as render reads it. */
 function checkValuesAgainstChartSchema(tree: Tree, options: NormalizedOptions): void {
-  const schema = tree.read(CHART_SCHEMA_FILE, 'utf8');
-  const chartValues = tree.read(CHART_VALUES_FILE, 'utf8');
-  if (schema === null || chartValues === null)
+  if (!tree.exists(CHART_SCHEMA_FILE))
     fail(`${CHART_SCHEMA_FILE} is missing: the generator checks new apps against the base chart's schema`);
+  const files: WorkspaceFiles = {
+    exists: (file) => tree.exists(file),
+    read: (file) => tree.read(file, 'utf8') ?? fail(`${file} is missing`),
+  };
   for (const env of options.envs) {
-    const files = [CHART_VALUES_FILE, appValuesFile(options.name), appEnvValuesFile(options.name, env.name)];
-    const layers = files.map((file) => {
-      const source = parseYamlFile(file, tree.read(file, 'utf8') ?? '');
-      return { source, data: source.data };
-    });
-    const diagnostics = validateValues(schema, layers);
+    let diagnostics: Diagnostic[];
+    try {
+      diagnostics = resolveValues(files, options.name, env).diagnostics;
+    } catch (error) {
+      if (!isMaydayError(error)) throw error;
+      diagnostics = error.diagnostics;
+    }
     if (diagnostics.length)
       fail(
         `the values generated for ${env.name} do not pass ${CHART_SCHEMA_FILE}:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
