@@ -1,5 +1,6 @@
+import { runPool } from '@mayday/render/pool';
 import { describe, it, expect, beforeAll } from '@jest/globals';
-import type { KubernetesObject } from '@mayday/render';
+import type { KubernetesObject } from '@mayday/model';
 import { appNamespaceLabels, evaluatePolicies, loadPolicies, manifestSchemas } from '@mayday/policy';
 import { renderedAppProblems } from './rendered-app-checks.ts';
 import { modelProblems } from './model-validation.ts';
@@ -7,7 +8,7 @@ import {
   appValues,
   byKind,
   ENVIRONMENTS,
-  mapLimited,
+  findEnv,
   one,
   PRESETS,
   renderChart,
@@ -76,8 +77,8 @@ const combinations: Combination[] = ENVIRONMENTS.flatMap((env) =>
 const rendered = new Map<string, RenderedCase>();
 
 beforeAll(async () => {
-  const results = await mapLimited(combinations, 4, (c) => {
-    const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
+  const results = await runPool(combinations, 4, (c) => {
+    const env = findEnv(c.env);
     return renderChart(
       c.name,
       env,
@@ -131,7 +132,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     const policies = loadPolicies(WORKSPACE_ROOT);
     const problems: string[] = [];
     for (const c of combinations) {
-      const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
+      const env = findEnv(c.env);
       const { objects, namespace } = rendered.get(c.name)!;
       const namespaceObject = {
         apiVersion: 'v1',
@@ -157,7 +158,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
 
     // The same checks do catch a broken pod: a misspelt field and a privilege escalation.
     const c = combinations.find((x) => x.strategy === 'canary' && x.env === 'prd')!;
-    const env = ENVIRONMENTS.find((e) => e.name === c.env)!;
+    const env = findEnv(c.env);
     const { objects, namespace } = rendered.get(c.name)!;
     const rollout = structuredClone(one(objects, 'Rollout'));
     rollout.spec.template.spec.containers[0].imagee = 'x';
@@ -199,7 +200,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
   it('gives canary Rollouts the step list of their preset, or of their env when they name none', () => {
     for (const c of combinations.filter((c) => c.strategy === 'canary')) {
       const rollout = one(rendered.get(c.name)!.objects, 'Rollout');
-      const preset = c.preset || ENVIRONMENTS.find((e) => e.name === c.env)!.rollout.preset;
+      const preset = c.preset || findEnv(c.env).rollout.preset;
       expect({ combination: c.name, steps: rollout.spec.strategy.canary.steps }).toEqual({
         combination: c.name,
         steps: EXPECTED_STEPS[preset],
@@ -216,7 +217,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
     };
     for (const c of combinations.filter((c) => c.strategy === 'blueGreen')) {
       const blueGreen = one(rendered.get(c.name)!.objects, 'Rollout').spec.strategy.blueGreen;
-      const preset = c.preset || ENVIRONMENTS.find((e) => e.name === c.env)!.rollout.preset;
+      const preset = c.preset || findEnv(c.env).rollout.preset;
       const { autoPromotionEnabled, autoPromotionSeconds } = blueGreen;
       expect(JSON.parse(JSON.stringify({ autoPromotionEnabled, autoPromotionSeconds }))).toEqual(promotion[preset]);
       expect([blueGreen.activeService, blueGreen.previewService]).toEqual(['checkout', 'checkout-preview']);
@@ -371,7 +372,7 @@ describe(`the base chart, rendered with real Helm for every strategy × env × p
       else expect(annotations['prometheus.io/scrape']).toBe('true');
       const routed = byKind(objects, 'HTTPRoute').length + byKind(objects, 'Ingress').length > 0;
       expect(workload.metadata.annotations?.['link.argocd.argoproj.io/external-link']).toBe(
-        routed ? `https://checkout.${ENVIRONMENTS.find((e) => e.name === c.env)!.domain}` : undefined,
+        routed ? `https://checkout.${findEnv(c.env).domain}` : undefined,
       );
     }
   });

@@ -2,14 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { helmTemplateWith, normalizeManifests, resolveHelm, type KubernetesObject } from '@mayday/render';
+import { helmTemplateWith, normalizeManifests, resolveHelm } from '@mayday/render';
 import {
   CHART_DIR,
+  findEnvironment,
   loadEnvironments,
   mergeValues,
   namespaceFor,
   platformValues,
   type Environment,
+  type KubernetesObject,
 } from '@mayday/model';
 
 /** The repository this code lives in; chart tests render its real chart with its pinned Helm. */
@@ -93,11 +95,7 @@ export async function renderCiValues(file: string, app = 'checkout'): Promise<Re
   };
 }
 
-export function findEnv(name: string): Environment {
-  const env = ENVIRONMENTS.find((e) => e.name === name);
-  if (!env) throw new Error(`no env ${name} in platform/environments.yaml`);
-  return env;
-}
+export const findEnv = (name: string): Environment => findEnvironment(ENVIRONMENTS, name);
 
 /** A generated app's values in an env (values.yaml + the env's appDefaults), with overrides on top. */
 export function appValues(env: Environment, ...overrides: Record<string, unknown>[]): Record<string, unknown> {
@@ -107,23 +105,8 @@ export function appValues(env: Environment, ...overrides: Record<string, unknown
   );
 }
 
-/** Runs `work` over `items` with at most `limit` at a time (helm is a process each: 2 cores). */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+/** The render batch's worker pool, under the name the admission suite calls it by. */
+export { runPool as mapLimited } from '@mayday/render/pool';
 
 export const byKind = (objects: readonly KubernetesObject[], kind: string): any[] =>
   objects.filter((o) => o.kind === kind);

@@ -1,3 +1,4 @@
+import { runPool } from '@mayday/render/pool';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,6 @@ import {
   findEnv,
   GENERATED_APP_VALUES,
   HELM,
-  mapLimited,
   one,
   readCiValues,
   renderCiValues,
@@ -51,7 +51,7 @@ describe('platform/charts/app/ci/*-values.yaml (helm lint cases)', () => {
   );
 
   it('`helm lint --strict` passes for every case', async () => {
-    const results = await mapLimited(files, 4, async (file) => {
+    const results = await runPool(files, 4, async (file) => {
       const env = findEnv(readCiValues(file).platform.env);
       const result = await execa(
         HELM,
@@ -76,7 +76,7 @@ describe('platform/charts/app/ci/*-values.yaml (helm lint cases)', () => {
   });
 
   it('every case renders consistent objects that pass their schemas', async () => {
-    const rendered = await mapLimited(files, 4, (file) => renderCiValues(file));
+    const rendered = await runPool(files, 4, (file) => renderCiValues(file));
     const problems = rendered.flatMap((r) =>
       [...renderedAppProblems(r.objects, r.namespace), ...r.objects.map(modelProblems).filter(Boolean)].map(
         (p) => `${r.name}: ${p}`,

@@ -4,19 +4,13 @@
  * analysis and secrets all point at objects that are really emitted. Pure: objects in, problems out.
  */
 
-/** A rendered Kubernetes object (plain JSON). */
-export interface RenderedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-}
+import type { KubernetesObject } from '@mayday/model';
 
 type Json = Record<string, any>;
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'Rollout']);
 
-export function renderedAppProblems(objects: readonly RenderedObject[], namespace: string): string[] {
+export function renderedAppProblems(objects: readonly KubernetesObject[], namespace: string): string[] {
   const problems: string[] = [];
   const byKind = (kind: string): Json[] => objects.filter((o) => o.kind === kind) as Json[];
   const named = (kind: string, name: string): Json | undefined => byKind(kind).find((o) => o.metadata.name === name);

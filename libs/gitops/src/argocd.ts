@@ -5,8 +5,11 @@ import {
   ENV_LABEL,
   ENVIRONMENTS_FILE,
   GITOPS_DIR,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
   MaydayError,
   namespaceLabels,
+  POLICIES_DIR,
   type Environment,
 } from '@mayday/model';
 import { GITOPS_CONFIG_FILE, type GitopsConfig } from './gitops-config.ts';
@@ -33,7 +36,6 @@ export interface EnvGeneratorValues {
 
 export const projectName = (env: string): string => `mayday-${env}`;
 export const PLATFORM_PROJECT = 'mayday-platform';
-export const POLICIES_DIR = 'platform/policies';
 
 /**
  * One AppProject per env and one ApplicationSet with a git directory generator per env.
@@ -124,7 +126,7 @@ function applicationSet(envs: readonly Environment[], config: GitopsConfig): Rec
           labels: {
             [APP_LABEL]: '{{ .path.basename }}',
             [ENV_LABEL]: '{{ .values.env }}',
-            'app.kubernetes.io/managed-by': 'mayday',
+            [MANAGED_BY_LABEL]: MANAGED_BY,
           },
           // deleting the Application (its gitops folder was removed) deletes what it deployed
           finalizers: ['resources-finalizer.argocd.argoproj.io'],
@@ -191,7 +193,7 @@ function policiesApplication(env: Environment, config: GitopsConfig): Record<str
     metadata: {
       name: `platform-policies-${env.name}`,
       namespace: config.argocd.namespace,
-      labels: { [ENV_LABEL]: env.name, 'app.kubernetes.io/managed-by': 'mayday' },
+      labels: { [ENV_LABEL]: env.name, [MANAGED_BY_LABEL]: MANAGED_BY },
     },
     spec: {
       project: PLATFORM_PROJECT,

@@ -13,6 +13,7 @@ import {
   type ApplicationPreview,
 } from './application-preview.ts';
 import { GitopsRemote, type RemoteOptions } from './published-branch.ts';
+import { changeCounts } from './tree-writer.ts';
 
 export interface ResourceDiff {
   file: string;
@@ -154,9 +155,7 @@ function counts(folder: FolderDiff): Record<ResourceDiff['status'], number> {
 }
 
 function summaryOf(folder: FolderDiff): string {
-  const c = counts(folder);
-  const parts = (['added', 'changed', 'removed'] as const).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
-  return parts.length ? parts.join(', ') : 'no changes';
+  return changeCounts(counts(folder)) || 'no changes';
 }
 
 /** Terminal form: per app and env the resources, then the coloured unified diff. */
@@ -190,7 +189,8 @@ export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = 
   return lines.join('\n') + '\n';
 }
 
-function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): string {
+/** A unified diff coloured as git colours it: headers bold, additions green, removals red, hunks cyan. */
+export function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): string {
   return patch
     .replace(/\n$/, '')
     .split('\n')

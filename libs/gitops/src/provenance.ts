@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
-import { GITOPS_DIR, MaydayError } from '@mayday/model';
+import { GITOPS_DIR, isRecord, MaydayError } from '@mayday/model';
 
 /**
  * On the GitOps branch beside the env folders: app → env → the source commit that folder was
@@ -24,11 +24,9 @@ export function parseSources(text: string | undefined, branch: string): Publishe
   } catch (error) {
     throw sourcesError(branch, `does not parse: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw sourcesError(branch, 'must map apps to envs to commits');
+  if (!isRecord(data)) throw sourcesError(branch, 'must map apps to envs to commits');
   for (const [app, envs] of Object.entries(data)) {
-    if (typeof envs !== 'object' || envs === null || Array.isArray(envs))
-      throw sourcesError(branch, `${app} must map envs to commits`);
+    if (!isRecord(envs)) throw sourcesError(branch, `${app} must map envs to commits`);
     const byEnv = new Map<string, string>();
     for (const [env, commit] of Object.entries(envs)) {
       if (typeof commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit))

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { appDir, appValuesFile, GITOPS_DIR, gitopsPath, MaydayError, type Diagnostic } from '@mayday/model';
 import { GITOPS_CONFIG_FILE } from './gitops-config.ts';
+import { changeCounts, fileCounts } from './tree-writer.ts';
 import { GitopsRemote, type RemoteOptions, type TreeEntry, type TreeSnapshot } from './published-branch.ts';
 import {
   parseSources,
@@ -443,12 +444,7 @@ export function commitMessage(
 }
 
 export function describeChange(c: FolderChange): string {
-  const counts = [
-    c.added.length && `${c.added.length} added`,
-    c.changed.length && `${c.changed.length} changed`,
-    c.removed.length && `${c.removed.length} removed`,
-  ].filter(Boolean);
-  return `${c.status}: ${counts.join(', ')}`;
+  return `${c.status}: ${changeCounts(fileCounts(c))}`;
 }
 
 /**

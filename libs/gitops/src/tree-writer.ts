@@ -134,3 +134,18 @@ export function diffTree(workspaceRoot: string, app: string, tree: EnvTree): Tre
       : 'unchanged';
   return { env: tree.env, path, status, added, changed, removed };
 }
+
+/** `2 added, 1 changed`: how many files or resources a change adds, changes and removes ('' when none). */
+export function changeCounts(counts: { added: number; changed: number; removed: number }): string {
+  return (['added', 'changed', 'removed'] as const)
+    .filter((kind) => counts[kind] > 0)
+    .map((kind) => `${counts[kind]} ${kind}`)
+    .join(', ');
+}
+
+/** The counts of a tree change's file lists. */
+export const fileCounts = (change: Pick<TreeChange, 'added' | 'changed' | 'removed'>) => ({
+  added: change.added.length,
+  changed: change.changed.length,
+  removed: change.removed.length,
+});

@@ -143,7 +143,7 @@ export function parseEnvironments(source: YamlFile): Environment[] {
 }
 
 /** The namespace an app runs in, in one env (the env's namespace rule, default `<app>-<env>`). */
-export function namespaceFor(env: Environment, app: string): string {
+export function namespaceFor(env: Pick<Environment, 'name' | 'namespace'>, app: string): string {
   return env.namespace.replaceAll('{app}', app).replaceAll('{env}', env.name);
 }
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MaydayError } from './diagnostics.ts';
 import { dnsLabel } from './naming.ts';
-import { closest } from './values.ts';
+import { closest } from './schema-issues.ts';
 import { TEAMS_FILE } from './workspace.ts';
 import { readYamlFile, type YamlFile } from './yaml-file.ts';
 import { zodDiagnostics } from './zod-diagnostics.ts';

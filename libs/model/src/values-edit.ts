@@ -1,5 +1,6 @@
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { MaydayError } from './diagnostics.ts';
+import { isRecord } from './values.ts';
 
 /** One change to a values file: set `path` to `value`, or remove it (`value: undefined`). */
 export interface ValuesEdit {
@@ -50,8 +51,8 @@ export function editValuesText(file: string, text: string, edits: readonly Value
 export function valueAt(values: unknown, path: readonly string[]): unknown {
   let node = values;
   for (const key of path) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    if (!isRecord(node)) return undefined;
+    node = node[key];
   }
   return node;
 }

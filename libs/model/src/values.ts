@@ -1,6 +1,7 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { MaydayError, type Diagnostic } from './diagnostics.ts';
+import { schemaIssues, type SchemaIssue } from './schema-issues.ts';
 import { CHART_SCHEMA_FILE } from './workspace.ts';
 import type { YamlFile } from './yaml-file.ts';
 import { dotted } from './zod-diagnostics.ts';
@@ -61,7 +62,7 @@ export function validateValues(schemaText: string, layers: readonly ValuesLayer[
   const validate = valuesValidator(schemaText);
   const merged = mergeLayers(layers);
   if (validate(merged)) return [];
-  return dedupe((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => toDiagnostic(e, layers)));
+  return dedupe(schemaIssues(validate.errors ?? []).map((issue) => toDiagnostic(issue, layers)));
 }
 
 /**
@@ -94,73 +95,20 @@ export function nullsOverChartMappings(layers: readonly ValuesLayer[]): Diagnost
   return found;
 }
 
-function toDiagnostic(error: ErrorObject, layers: readonly ValuesLayer[]): Diagnostic {
-  const base = jsonPointerToPath(error.instancePath);
-  let path = base;
-  let message = error.message ?? 'is invalid';
-  let hint = `fix the value; the allowed fields are described in ${CHART_SCHEMA_FILE}`;
-  if (error.keyword === 'additionalProperties') {
-    const key = (error.params as { additionalProperty: string }).additionalProperty;
-    path = [...base, key];
-    const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-    const guess = closest(key, allowed);
-    message = `unknown field "${key}"`;
-    hint = guess ? `did you mean "${guess}"?` : `remove it; allowed here: ${allowed.join(', ') || '(none)'}`;
-  } else if (error.keyword === 'required') {
-    const key = (error.params as { missingProperty: string }).missingProperty;
-    path = [...base, key];
-    message = `required field "${key}" is missing`;
-    hint = `set ${dotted(path)}`;
-  } else if (error.keyword === 'enum') {
-    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-    message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, found ${found(error.data)}`;
-  } else if (error.keyword === 'type') {
-    const type = (error.params as { type: string | string[] }).type;
-    message = `must be ${[type].flat().join(' or ')}, found ${found(error.data)}`;
-    if (
-      typeof error.data === 'string' &&
-      [type].flat().some((t) => t === 'integer' || t === 'number') &&
-      /^-?\d+(\.\d+)?$/.test(error.data)
-    )
-      hint = `write it without quotes: ${String(path.at(-1))}: ${error.data}`;
-  } else if (error.keyword === 'pattern') {
-    const description = (error.parentSchema as { description?: string } | undefined)?.description
-      ?.split(/\.\s/)[0]
-      .replace(/\.$/, '');
-    message = `${found(error.data)} is not valid here${description ? `: expected ${description.charAt(0).toLowerCase()}${description.slice(1)}` : ''}`;
-  }
+function toDiagnostic(issue: SchemaIssue, layers: readonly ValuesLayer[]): Diagnostic {
+  const { path, at } = issue;
   const layer =
-    [...layers].reverse().find((l) => l.source.has(path)) ?? [...layers].reverse().find((l) => l.source.has(base));
+    [...layers].reverse().find((l) => l.source.has(path)) ?? [...layers].reverse().find((l) => l.source.has(at));
   const where = layer ?? layers[layers.length - 1];
   return {
     severity: 'error',
     file: where.source.file,
-    line: where.source.lineOf(layer ? path : base),
+    line: where.source.lineOf(layer ? path : at),
     field: dotted(path) || '(root)',
     rule: 'values-schema',
-    message,
-    hint,
+    message: issue.message,
+    hint: issue.hint ?? `fix the value; the allowed fields are described in ${CHART_SCHEMA_FILE}`,
   };
-}
-
-/** A value as a message shows it: `string "8080"`, `a list`, `null`. */
-function found(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string')
-    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-/** A JSON Pointer (`/containers/0/image`, as ajv reports) as path segments: `['containers', 0, 'image']`. */
-export function jsonPointerToPath(pointer: string): (string | number)[] {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
@@ -171,26 +119,4 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
     seen.add(key);
     return true;
   });
-}
-
-/** The allowed key nearest to a misspelt one, when it is near enough to be a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
 }

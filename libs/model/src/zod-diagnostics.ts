@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Diagnostic } from './diagnostics.ts';
-import { closest } from './values.ts';
+import { closest } from './schema-issues.ts';
 import type { YamlFile } from './yaml-file.ts';
 
 /** Turns zod issues about a YAML file's data into diagnostics with the field's dotted path and line. */

@@ -4,10 +4,8 @@ import { celEnv, isCelError, parse, plan, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isMap, LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { dotted, MaydayError, type Severity } from '@mayday/model';
+import { dotted, MaydayError, POLICIES_DIR, type Severity } from '@mayday/model';
 import { apiGroupOf, apiVersionOnly, isClusterScoped, resourceOf } from './resource-scope.ts';
-
-export const POLICIES_DIR = 'platform/policies';
 
 const labelSelector = z
   .object({

@@ -1,6 +1,6 @@
-import { namespaceFor, type Environment } from '@mayday/model';
+import { MANAGED_BY, MANAGED_BY_LABEL, namespaceFor, type Environment } from '@mayday/model';
 import { evaluatePolicies, type PolicyFinding, type PolicySet } from './admission-policy.ts';
-import { appNamespaceLabels, MANAGED_BY_LABEL, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
+import { appNamespaceLabels, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
 
 /**
  * What the platform policies about images (those whose `mayday.dev/values-fields` name `image.*`)
@@ -21,7 +21,7 @@ export function imageAdmission(policies: PolicySet, app: string, env: Environmen
   const deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: app, namespace, labels: { [MANAGED_BY_LABEL]: 'mayday', 'app.kubernetes.io/name': app } },
+    metadata: { name: app, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, 'app.kubernetes.io/name': app } },
     spec: { template: { spec: { containers: [{ name: app, image }] } } },
   };
   return evaluatePolicies(policies, {
@@ -36,4 +36,4 @@ export function imageAdmission(policies: PolicySet, app: string, env: Environmen
   }).filter((finding) => imagePolicies.has(finding.policy));
 }
 
-export { loadPolicyText, POLICIES_DIR, type PolicySet } from './admission-policy.ts';
+export { loadPolicyText, type PolicySet } from './admission-policy.ts';

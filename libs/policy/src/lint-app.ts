@@ -60,7 +60,7 @@ export interface LintContext extends RenderContext {
   policies?: PolicySet;
 }
 
-export { appNamespaceLabels, MANAGED_BY_LABEL, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
+export { appNamespaceLabels, VALUES_FIELDS_ANNOTATION } from './policy-labels.ts';
 
 /**
  * Lints one app in the given envs, in memory: values (syntax, chart schema, mayday rules), then the

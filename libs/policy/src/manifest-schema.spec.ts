@@ -78,7 +78,7 @@ describe('manifestSchemas (Kubernetes 1.35 OpenAPI, strict)', () => {
       'spec.template.spec.containers.0.name',
       'spec.template.spec.containers.0.ports.0.containerPort',
     ]);
-    expect(issues.find((i) => i.kind === 'type')?.message).toBe('must be integer, not string "http"');
+    expect(issues.find((i) => i.kind === 'type')?.message).toBe('must be integer, found string "http"');
   });
 
   it('names the served apiVersion for a kind in a wrong one, and refuses unknown kinds', async () => {

@@ -2,20 +2,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { closest, jsonPointerToPath, MaydayError } from '@mayday/model';
+import {
+  closest,
+  dedupeIssues,
+  ENVIRONMENTS_FILE,
+  isRecord,
+  MaydayError,
+  schemaIssues,
+  type SchemaIssue,
+} from '@mayday/model';
 import { CRD_MODEL_PACKAGES } from './crd-packages.ts';
 import { strictSchema } from './strict-schema.ts';
 
-/** One schema violation in a rendered object, at a field path such as `spec.template.spec.containers[0].imagee`. */
-export interface SchemaIssue {
-  path: (string | number)[];
-  message: string;
-  /** `unknown-field`, `type`, `required`, `enum`, `unknown-kind` … */
-  kind: string;
-  hint?: string;
-}
+export type { SchemaIssue };
 
 /** The vendored Kubernetes OpenAPI definitions, one file per minor version (see vendor-kubernetes-schema.ts). */
 export const KUBERNETES_SCHEMA_DIR = join(import.meta.dirname, '../schemas/kubernetes');
@@ -68,7 +69,7 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
   if (!existsSync(file)) {
     throw new MaydayError({
       severity: 'error',
-      file: 'platform/environments.yaml',
+      file: ENVIRONMENTS_FILE,
       field: 'kubernetesVersion',
       rule: 'kubernetes-schema',
       message: `lint has no Kubernetes ${minor} OpenAPI schema (it has ${availableKubernetesVersions().join(', ')})`,
@@ -104,7 +105,7 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
     const core = byGvk.get(key);
     if (core) {
       const validate = coreValidator(core);
-      validator = (object) => (validate(object) ? [] : issuesFromAjv(validate.errors ?? [], object));
+      validator = (object) => (validate(object) ? [] : schemaIssues(validate.errors ?? [], object));
     } else if (crds.has(key)) {
       const crdValidate = await crds.get(key)!();
       const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
@@ -119,7 +120,11 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
             const validate = coreValidator(definition);
             return validate(value)
               ? []
-              : issuesFromAjv(validate.errors ?? [], value).map((i) => ({ ...i, path: [...path, ...i.path] }));
+              : schemaIssues(validate.errors ?? [], value).map((i) => ({
+                  ...i,
+                  path: [...path, ...i.path],
+                  at: [...path, ...i.at],
+                }));
           }),
         ]);
     }
@@ -132,7 +137,7 @@ function createManifestSchemas(kubernetesVersion: string, minor: string): Manife
     async validate(object) {
       const { apiVersion, kind } = object;
       if (typeof apiVersion !== 'string' || typeof kind !== 'string')
-        return [{ path: ['kind'], kind: 'required', message: 'apiVersion and kind are required' }];
+        return [{ path: ['kind'], at: [], kind: 'required', message: 'apiVersion and kind are required' }];
       const validator = await validatorFor(apiVersion, kind);
       return validator ? validator(object) : [unknownKind(apiVersion, kind, [...byGvk.keys(), ...crds.keys()], minor)];
     },
@@ -144,6 +149,7 @@ function unknownKind(apiVersion: string, kind: string, known: string[], minor: s
   const guess = closest(`${apiVersion}/${kind}`, known);
   return {
     path: ['apiVersion'],
+    at: [],
     kind: 'unknown-kind',
     message: `${kind} in ${apiVersion} is not a kind of Kubernetes ${minor} nor of the CRDs the platform installs`,
     hint: sameKind.length
@@ -152,68 +158,6 @@ function unknownKind(apiVersion: string, kind: string, known: string[], minor: s
         ? `did you mean ${guess}?`
         : 'use a kind the platform supports',
   };
-}
-
-function issuesFromAjv(errors: readonly ErrorObject[], root: unknown): SchemaIssue[] {
-  const out: SchemaIssue[] = [];
-  const seen = new Set<string>();
-  // An unknown field inside a oneOf/anyOf branch also fails the branch: report the specific errors only.
-  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
-  for (const error of specific.length ? specific : errors) {
-    const base = jsonPointerToPath(error.instancePath);
-    let issue: SchemaIssue;
-    if (error.keyword === 'additionalProperties') {
-      const field = (error.params as { additionalProperty: string }).additionalProperty;
-      const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const guess = closest(field, allowed);
-      issue = {
-        path: [...base, field],
-        kind: 'unknown-field',
-        message: `unknown field "${field}"`,
-        hint: guess ? `did you mean "${guess}"?` : `the fields allowed here are: ${allowed.join(', ')}`,
-      };
-    } else if (error.keyword === 'required') {
-      const field = (error.params as { missingProperty: string }).missingProperty;
-      issue = { path: [...base, field], kind: 'required', message: `required field "${field}" is missing` };
-    } else if (error.keyword === 'enum') {
-      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-      issue = {
-        path: base,
-        kind: 'enum',
-        message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
-      };
-    } else if (error.keyword === 'type') {
-      const value = base.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], root);
-      issue = {
-        path: base,
-        kind: 'type',
-        message: `must be ${String((error.params as { type: unknown }).type).replace(',null', '')}, not ${describeType(value)}`,
-      };
-    } else {
-      issue = { path: base, kind: error.keyword, message: error.message ?? 'is invalid' };
-    }
-    const key = `${issue.path.join('.')}|${issue.message}`;
-    if (!seen.has(key)) out.push(issue);
-    seen.add(key);
-  }
-  return out;
-}
-
-function dedupeIssues(issues: SchemaIssue[]): SchemaIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const key = `${i.path.join('.')}|${i.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 // A value no typed schema accepts: a field whose schema rejects it is a field the schema knows.
@@ -227,7 +171,7 @@ const PROBE = Symbol('mayday-unknown-field-probe');
  * list item whose siblings have known keys.
  */
 function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
-  const issues = validate(structuredClone(object)) ? [] : issuesFromAjv(validate.errors ?? [], object);
+  const issues = validate(structuredClone(object)) ? [] : schemaIssues(validate.errors ?? [], object);
   const unknown: SchemaIssue[] = [];
   const knownKeys = (value: Record<string, unknown>, path: (string | number)[]) =>
     Object.keys(value).filter((key) => schemaKnows(validate, object, [...path, key]));
@@ -246,6 +190,7 @@ function crdIssues(validate: ValidateFunction, object: unknown): SchemaIssue[] {
       else
         unknown.push({
           path: [...path, key],
+          at: path,
           kind: 'unknown-field',
           message: `unknown field "${key}"`,
           hint: guessHint(key, known),
@@ -300,8 +245,4 @@ function crdIndex(): Map<string, () => Promise<ValidateFunction>> {
     }
   }
   return index;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

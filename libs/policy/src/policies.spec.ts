@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
-import { isMaydayError, loadEnvironments } from '@mayday/model';
+import { isMaydayError, loadEnvironments, POLICIES_DIR } from '@mayday/model';
 import { REPO_ROOT } from '@mayday/testing';
-import { compileCel, loadPolicies, loadPolicyText, POLICIES_DIR, type PolicySet } from './admission-policy.ts';
+import { compileCel, loadPolicies, loadPolicyText, type PolicySet } from './admission-policy.ts';
 import { manifestSchemas } from './manifest-schema.ts';
 import { policyFiles, runPolicyCases } from './policy-cases.ts';
 

@@ -2,13 +2,20 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { MaydayError } from '@mayday/model';
-import { evaluatePolicies, loadPolicyText, POLICIES_DIR, type PolicySet } from './admission-policy.ts';
+import { MaydayError, mergeValues, namespaceFor, POLICIES_DIR } from '@mayday/model';
+import { evaluatePolicies, loadPolicyText, type PolicySet } from './admission-policy.ts';
+import { appNamespaceLabels } from './policy-labels.ts';
 import { isClusterScoped } from './resource-scope.ts';
 
 /** The app every policy case is admitted for: namespace `shop-stg` (baseline) or `shop-prd` (strict). */
 export const CASE_APP = 'shop';
 const ENV_OF_PROFILE = { baseline: 'stg', strict: 'prd' } as const;
+/** The env a case's app runs in, as platform/environments.yaml would declare it for the case's profile. */
+const caseEnv = (profile: keyof typeof ENV_OF_PROFILE) => ({
+  name: ENV_OF_PROFILE[profile],
+  namespace: '{app}-{env}',
+  policyProfile: profile,
+});
 
 const kubernetesObject = z
   .object({ apiVersion: z.string(), kind: z.string(), metadata: z.object({ name: z.string() }).loose() })
@@ -17,7 +24,7 @@ const kubernetesObject = z
 const policyCase = z.strictObject({
   name: z.string(),
   profile: z.enum(['baseline', 'strict']),
-  /** The object, or a JSON merge patch (RFC 7386) over the file's `base`. */
+  /** The object, or a patch over the file's `base`, merged as Helm merges values (`null` deletes a key). */
   object: kubernetesObject.optional(),
   patch: z.record(z.string(), z.unknown()).optional(),
   /** Other objects in the cluster (where params such as PodDisruptionBudgets are found). */
@@ -48,19 +55,6 @@ export interface PolicyCaseResult {
   clusterObjects: Record<string, unknown>[];
 }
 
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    typeof target === 'object' && target !== null && !Array.isArray(target)
-      ? { ...(target as Record<string, unknown>) }
-      : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
-
 /**
  * Runs tests/<file>.yaml against <file>.yaml alone, so each file proves its own policies; with `policies`, against
  * that set instead (every policy, as lint and a cluster judge a request).
@@ -85,20 +79,13 @@ export function runPolicyCases(workspaceRoot: string, policyFile: string, polici
     );
   const parsed = policyCasesFileSchema.parse(parse(readFileSync(join(workspaceRoot, casesFile), 'utf8')));
   return parsed.cases.map((c) => {
-    const object = (c.object ?? mergePatch(parsed.base, c.patch ?? {})) as Record<string, unknown>;
-    const env = ENV_OF_PROFILE[c.profile];
-    const appNamespace = `${CASE_APP}-${env}`;
+    const object = (c.object ?? mergeValues(parsed.base, c.patch ?? {})) as Record<string, unknown>;
+    const env = caseEnv(c.profile);
+    const appNamespace = namespaceFor(env, CASE_APP);
     const clusterScoped = isClusterScoped(String(object.apiVersion), String(object.kind));
     const namespace = clusterScoped ? '' : ((object.metadata as { namespace?: string }).namespace ?? appNamespace);
     const labels: Record<string, string> =
-      namespace === appNamespace
-        ? {
-            'kubernetes.io/metadata.name': namespace,
-            'mayday.dev/app': CASE_APP,
-            'mayday.dev/env': env,
-            'mayday.dev/policy-profile': c.profile,
-          }
-        : { 'kubernetes.io/metadata.name': namespace };
+      namespace === appNamespace ? appNamespaceLabels(CASE_APP, env) : { 'kubernetes.io/metadata.name': namespace };
     const clusterObjects = c.clusterObjects.map((o) => ({
       ...o,
       metadata: { namespace: appNamespace, ...o.metadata },

@@ -1,3 +1,5 @@
+import { isRecord } from '@mayday/model';
+
 /**
  * Makes a Kubernetes-style JSON Schema strict, the way the API server prunes and rejects unknown fields:
  * an object that declares `properties` accepts only those, unless it says
@@ -19,7 +21,7 @@ function tighten(value: unknown): unknown {
   const node = value as SchemaNode;
   const out: SchemaNode = {};
   for (const [key, child] of Object.entries(node)) {
-    if (SCHEMA_MAPS.has(key) && isObject(child))
+    if (SCHEMA_MAPS.has(key) && isRecord(child))
       out[key] = Object.fromEntries(Object.entries(child).map(([k, v]) => [k, tighten(v)]));
     else if (SCHEMA_LISTS.has(key) && Array.isArray(child)) out[key] = child.map(tighten);
     else if (['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'].includes(key))
@@ -31,13 +33,9 @@ function tighten(value: unknown): unknown {
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
   const closes =
-    isObject(node.properties) &&
+    isRecord(node.properties) &&
     node.additionalProperties === undefined &&
     node['x-kubernetes-preserve-unknown-fields'] !== true;
   if (closes) out.additionalProperties = false;
   return out;
-}
-
-function isObject(value: unknown): value is SchemaNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

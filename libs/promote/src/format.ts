@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
+import { colourPatch } from '@mayday/gitops';
 import { imageText } from './image-order.ts';
 import type { PromotionPlan } from './promote-app.ts';
 
@@ -49,21 +50,3 @@ const valuesPatch = (plan: PromotionPlan): string =>
     undefined,
     { context: 2 },
   ).replace(/^=+\n/, '');
-
-function colourPatch(patch: string, c: ReturnType<typeof pc.createColors>): string {
-  return patch
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((line) =>
-      line.startsWith('+++') || line.startsWith('---')
-        ? c.bold(line)
-        : line.startsWith('+')
-          ? c.green(line)
-          : line.startsWith('-')
-            ? c.red(line)
-            : line.startsWith('@@')
-              ? c.cyan(line)
-              : line,
-    )
-    .join('\n');
-}

@@ -1,13 +1,5 @@
 import { isMap, isScalar, parseAllDocuments, stringify } from 'yaml';
-import { MaydayError } from '@mayday/model';
-
-/** A Kubernetes object as rendered: plain JSON data. */
-export interface KubernetesObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
+import { MaydayError, type KubernetesObject } from '@mayday/model';
 
 /** One file of the gitops tree: `<kind>-<name>.yaml` and its exact bytes. */
 export interface ManifestFile {

@@ -7,6 +7,7 @@ import {
   ENVIRONMENTS_FILE,
   type Diagnostic,
   CHART_DIR,
+  CHART_FILE,
   CHART_SCHEMA_FILE,
   MaydayError,
   namespaceFor,
@@ -79,7 +80,7 @@ export async function renderValues(context: RenderContext, values: ResolvedValue
     });
   }
   const chartVersion =
-    /^version:\s*(\S+)/m.exec(readFileSync(join(workspaceRoot, CHART_DIR, 'Chart.yaml'), 'utf8'))?.[1] ?? 'unknown';
+    /^version:\s*(\S+)/m.exec(readFileSync(join(workspaceRoot, CHART_FILE), 'utf8'))?.[1] ?? 'unknown';
   const header = [
     `Rendered by mayday from ${files.join(' + ')} with ${CHART_DIR} ${chartVersion} for env ${env.name}.`,
     `Do not edit: change the app's values and run \`nx run ${app}:render\`.`,

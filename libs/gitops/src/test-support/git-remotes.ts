@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { parseGitopsConfigText, type GitopsConfig } from '../gitops-config.ts';
+import { ENVIRONMENTS_FILE } from '@mayday/model';
+import { GITOPS_CONFIG_FILE, parseGitopsConfigText, type GitopsConfig } from '../gitops-config.ts';
 
 /** Makes git in this process and its children independent of the machine's and user's config. */
 export function isolateGit(): string {
@@ -103,7 +104,7 @@ export async function gitopsWorkspace(
     writeFileSync(join(root, path), content);
   };
   // the platform files diff reads to preview Argo CD's Applications
-  for (const file of ['platform/environments.yaml', 'platform/gitops.yaml'])
+  for (const file of [ENVIRONMENTS_FILE, GITOPS_CONFIG_FILE])
     write(file, readFileSync(join(import.meta.dirname, '../../../..', file), 'utf8'));
   for (const [app, envs] of Object.entries(apps)) {
     write(`apps/${app}/values.yaml`, `team: t\n`);

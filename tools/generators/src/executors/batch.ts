@@ -1,10 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import type { ExecutorContext, Task, TaskGraph } from '@nx/devkit';
-import pc from 'picocolors';
 import { runPool } from '@mayday/render';
-import { formatDiagnostic, isMaydayError } from '@mayday/model';
-import { printDiagnostics } from './report.ts';
+import { isMaydayError } from '@mayday/model';
+import { colouredDiagnostic, printDiagnostics } from './report.ts';
 
 /** Nx's own parallelism (nx.json `parallel`), so a batch uses the cores a non-batch run would. */
 export function batchParallelism(context: Pick<ExecutorContext, 'nxJsonConfiguration'>): number {
@@ -103,9 +102,15 @@ export async function runWholeBatch<O extends object>(
     success = await body(apps, options, log);
   } catch (error) {
     if (!isMaydayError(error)) throw error;
-    for (const d of error.diagnostics) log(pc.red(formatDiagnostic(d)));
+    for (const d of error.diagnostics) log(colouredDiagnostic(d));
     success = false;
   }
   const terminalOutput = lines.join('\n') + '\n';
   return Object.fromEntries(tasks.map((t) => [t.id, { success, terminalOutput, startTime, endTime: Date.now() }]));
+}
+
+/** `load`'s result, computed at the first call and kept; a load that throws is tried again at the next call. */
+export function once<T>(load: () => T): () => T {
+  let loaded: { value: T } | undefined;
+  return () => (loaded ??= { value: load() }).value;
 }

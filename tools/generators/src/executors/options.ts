@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
 import { closest, MaydayError, type Diagnostic } from '@mayday/model';
 
 interface OptionSchema {
@@ -48,4 +49,11 @@ export function camelCaseOptions<T extends object>(options: T): T {
   return Object.fromEntries(
     Object.entries(options).map(([key, value]) => [key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), value]),
   ) as T;
+}
+
+/** The app an executor runs on: every mayday target belongs to a project. */
+export function requireProjectName(context: ExecutorContext): string {
+  if (!context.projectName)
+    throw new Error(`mayday executors run on a project: use \`nx run <app>:${context.targetName ?? '<target>'}\``);
+  return context.projectName;
 }

@@ -1,16 +1,28 @@
 import pc from 'picocolors';
 import { formatDiagnostic, isMaydayError, type Diagnostic } from '@mayday/model';
 
-/** Prints diagnostics the way linters do: `file:line:col: severity rule field: message`. */
+const SEVERITY_COLOURS = { error: pc.red, warning: pc.yellow, info: pc.cyan } as const;
+
+/** Colours diagnostics as formatDiagnostic (and lint's report, made of them) prints them: severities, ✖ and ✔. */
+export function colourDiagnostics(text: string): string {
+  return text
+    .replace(
+      /: (error|warning|info)(?=[ :])/g,
+      (_, severity: keyof typeof SEVERITY_COLOURS) => `: ${SEVERITY_COLOURS[severity](severity)}`,
+    )
+    .replace(/^✖/gm, pc.red('✖'))
+    .replace(/^✔/gm, pc.green('✔'));
+}
+
+/** One diagnostic the way linters print it: `file:line:col: severity rule field: message`, coloured. */
+export const colouredDiagnostic = (d: Diagnostic): string => colourDiagnostics(formatDiagnostic(d));
+
+/** Prints diagnostics the way linters do, one a line. */
 export function printDiagnostics(
   diagnostics: readonly Diagnostic[],
   stream: NodeJS.WritableStream = process.stderr,
 ): void {
-  for (const d of diagnostics) {
-    const text = formatDiagnostic(d);
-    const colour = d.severity === 'error' ? pc.red : d.severity === 'warning' ? pc.yellow : pc.cyan;
-    stream.write(text.replace(` ${d.severity}`, ` ${colour(d.severity)}`) + '\n');
-  }
+  for (const d of diagnostics) stream.write(colouredDiagnostic(d) + '\n');
 }
 
 /**

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { diffGitops, formatDiffMarkdown, formatDiffText, loadGitopsConfig, type GitopsDiff } from '@mayday/gitops';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
-import { checkOptions } from '../options.ts';
+import { checkOptions, requireProjectName } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export interface DiffExecutorOptions {
@@ -21,10 +21,9 @@ export default async function diffExecutor(
   options: DiffExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  if (!context.projectName) throw new Error('diff runs on a project: use `nx run <app>:diff`');
-  const app = context.projectName;
+  const app = requireProjectName(context);
   return runReported(async () => {
-    checkOptions('diff', context.projectName!, options);
+    checkOptions('diff', app, options);
     process.stdout.write(await diffReport(context, [app], options));
     return true;
   });

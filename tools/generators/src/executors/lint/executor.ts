@@ -1,13 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import pc from 'picocolors';
-import { formatLintJson, formatLintText, lintApp, totals, type AppLintResult } from '@mayday/policy';
+import {
+  formatLintJson,
+  formatLintText,
+  lintApp,
+  loadPolicies,
+  totals,
+  type AppLintResult,
+  type PolicySet,
+} from '@mayday/policy';
 import { resolveEngine, startEngine, strayEnvValuesFiles, type HelmTemplate } from '@mayday/render';
-import { findEnvironment, isMaydayError, loadEnvironments, MaydayError } from '@mayday/model';
-import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
-import { checkOptions } from '../options.ts';
-import { runReported } from '../report.ts';
+import { findEnvironment, isMaydayError, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
+import { batchParallelism, once, streamTaskResults, type BatchTaskResult } from '../batch.ts';
+import { checkOptions, requireProjectName } from '../options.ts';
+import { colourDiagnostics, runReported } from '../report.ts';
 
 export interface LintExecutorOptions {
   env?: string[];
@@ -22,18 +29,12 @@ export default async function lintExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   return runReported(async () => {
-    if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:lint`');
+    const app = requireProjectName(context);
     const engine = startEngine(resolveEngine(context.root), { eager: true });
     try {
       const results: AppLintResult[] = [];
-      const ok = await lintProject(
-        context.root,
-        context.projectName,
-        options,
-        engine.helmTemplate,
-        (text) => process.stdout.write(text),
-        results,
-      );
+      const session = openSession(context.root, engine.helmTemplate);
+      const ok = await lintProject(session, app, options, (text) => process.stdout.write(text), results);
       writeReport(context.root, options, results);
       return ok;
     } finally {
@@ -55,13 +56,13 @@ export async function* lintBatchExecutor(
   const parallel = batchParallelism(context);
   const engine = startEngine(resolveEngine(context.root), { parallel, eager: true });
   const results: AppLintResult[] = [];
+  const session = openSession(context.root, engine.helmTemplate);
   try {
     yield* streamTaskResults(Object.values(taskGraph.tasks), parallel * 2, (task, output) =>
       lintProject(
-        context.root,
+        session,
         task.target.project,
         inputs[task.id] ?? {},
-        engine.helmTemplate,
         (text) => output.push(text.replace(/\n$/, '')),
         results,
       ),
@@ -73,29 +74,53 @@ export async function* lintBatchExecutor(
   }
 }
 
+/**
+ * What lint needs besides the app, read once per process and shared by every app of a batch: the envs,
+ * and the policies with their CEL compiled. A file that fails to load fails each app that asks for it.
+ */
+interface LintSession {
+  root: string;
+  helmTemplate: HelmTemplate;
+  environments: () => Environment[];
+  policies: () => PolicySet;
+}
+
+function openSession(root: string, helmTemplate: HelmTemplate): LintSession {
+  return {
+    root,
+    helmTemplate,
+    environments: once(() => loadEnvironments(root)),
+    policies: once(() => loadPolicies(root)),
+  };
+}
+
 async function lintProject(
-  root: string,
+  session: LintSession,
   app: string,
   options: LintExecutorOptions,
-  helmTemplate: HelmTemplate,
   print: (text: string) => void,
   results: AppLintResult[],
 ): Promise<boolean> {
   checkOptions('lint', app, options);
-  const all = loadEnvironments(root);
+  const { root, helmTemplate } = session;
+  const all = session.environments();
   const envs = options.env?.length ? options.env.map((name) => findEnvironment(all, name)) : all;
   let result: AppLintResult;
   try {
     const stray = strayEnvValuesFiles(root, app, all);
     if (stray.length) throw new MaydayError(stray);
-    result = await lintApp({ workspaceRoot: root, helmTemplate }, app, envs);
+    result = await lintApp({ workspaceRoot: root, helmTemplate, policies: session.policies() }, app, envs);
   } catch (error) {
     // A broken waiver or policy file stops lint before any env; machines still get JSON.
     if (options.format !== 'json' || !isMaydayError(error)) throw error;
     result = { app, envs: [], findings: error.diagnostics.map((d) => ({ ...d, app, env: '' })) };
   }
   results.push(result);
-  print(options.format === 'json' && !options.output ? formatLintJson([result]) : colour(formatLintText([result])));
+  print(
+    options.format === 'json' && !options.output
+      ? formatLintJson([result])
+      : colourDiagnostics(formatLintText([result])),
+  );
   return totals([result]).errors === 0;
 }
 
@@ -106,12 +131,4 @@ function writeReport(root: string, options: LintExecutorOptions, results: AppLin
   const file = resolve(root, options.output);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, options.format === 'json' ? formatLintJson(sorted) : formatLintText(sorted));
-}
-
-function colour(text: string): string {
-  return text
-    .replace(/: error /g, `: ${pc.red('error')} `)
-    .replace(/: warning /g, `: ${pc.yellow('warning')} `)
-    .replace(/^✖/gm, pc.red('✖'))
-    .replace(/^✔/gm, pc.green('✔'));
 }

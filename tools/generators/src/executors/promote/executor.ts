@@ -12,7 +12,7 @@ import {
 import { resolveEngine, startEngine, type HelmTemplate } from '@mayday/render';
 import { loadEnvironments } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
-import { camelCaseOptions, checkOptions } from '../options.ts';
+import { camelCaseOptions, checkOptions, requireProjectName } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export interface PromoteExecutorOptions {
@@ -29,8 +29,7 @@ export default async function promoteExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const options = camelCaseOptions(raw);
-  if (!context.projectName) throw new Error('promote runs on a project: use `nx run <app>:promote`');
-  const app = context.projectName;
+  const app = requireProjectName(context);
   return runReported(async () => {
     checkOptions('promote', app, options);
     const engine = startEngine(resolveEngine(context.root));

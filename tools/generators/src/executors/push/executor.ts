@@ -1,10 +1,9 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 import { describeChange, loadGitopsConfig, publishGitops, refusalDiagnostic, type PublishResult } from '@mayday/gitops';
-import { formatDiagnostic } from '@mayday/model';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
-import { checkOptions } from '../options.ts';
-import { printDiagnostics, runReported } from '../report.ts';
+import { checkOptions, requireProjectName } from '../options.ts';
+import { colouredDiagnostic, printDiagnostics, runReported } from '../report.ts';
 
 export interface PushExecutorOptions {
   /** Publish to this repository instead of platform/gitops.yaml's (a fork, a test remote). */
@@ -22,10 +21,9 @@ export default async function pushExecutor(
   options: PushExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
-  if (!context.projectName) throw new Error('push runs on a project: use `nx run <app>:push`');
-  const app = context.projectName;
+  const app = requireProjectName(context);
   return runReported(async () => {
-    checkOptions('push', context.projectName!, options);
+    checkOptions('push', app, options);
     const result = await publish(context.root, [app], options, (line) => console.log(line));
     console.log(report(result));
     printDiagnostics(result.refused.map((r) => refusalDiagnostic(result.branch, r)));
@@ -47,7 +45,7 @@ export async function pushBatchExecutor(
     checkOptions('push', apps[0], options);
     const result = await publish(context.root, apps, options, log);
     log(report(result));
-    for (const r of result.refused) log(pc.red(formatDiagnostic(refusalDiagnostic(result.branch, r))));
+    for (const r of result.refused) log(colouredDiagnostic(refusalDiagnostic(result.branch, r)));
     return result.refused.length === 0;
   });
 }

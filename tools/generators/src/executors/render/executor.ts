@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import pc from 'picocolors';
 // only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
-import { diffTree, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
+import { changeCounts, diffTree, fileCounts, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
 import {
   renderAppEnvs,
   resolveEngine,
@@ -13,7 +13,7 @@ import {
 } from '@mayday/render';
 import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
-import { checkOptions } from '../options.ts';
+import { checkOptions, requireProjectName } from '../options.ts';
 import { runReported } from '../report.ts';
 
 export type { BatchTaskResult as RenderTaskResult } from '../batch.ts';
@@ -165,17 +165,4 @@ function describeCheck(change: TreeChange, resources: number): string {
   return `  ${pc.red('✖')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${pc.red(detail)}`;
 }
 
-function counts(change: TreeChange): string {
-  return [
-    change.added.length && `${change.added.length} added`,
-    change.changed.length && `${change.changed.length} changed`,
-    change.removed.length && `${change.removed.length} removed`,
-  ]
-    .filter(Boolean)
-    .join(', ');
-}
-
-export function requireProjectName(context: ExecutorContext): string {
-  if (!context.projectName) throw new Error('mayday executors run on a project: use `nx run <app>:<target>`');
-  return context.projectName;
-}
+const counts = (change: TreeChange): string => changeCounts(fileCounts(change));

@@ -19,6 +19,7 @@ import {
   parseImage,
   parseTeams,
   parseYamlFile,
+  POLICIES_DIR,
   resolveValues,
   TEAMS_FILE,
   type Diagnostic,
@@ -26,7 +27,7 @@ import {
   type ImageRef,
   type WorkspaceFiles,
 } from '@mayday/model';
-import { imageAdmission, loadPolicyText, POLICIES_DIR, type PolicySet } from '@mayday/policy/image-admission';
+import { imageAdmission, loadPolicyText, type PolicySet } from '@mayday/policy/image-admission';
 import { PLATFORM_PROJECTS } from '../../plugin/create-nodes.ts';
 
 /** What `nx g mayday:app` accepts (see schema.json for the prompts). */
