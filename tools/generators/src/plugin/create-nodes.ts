@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { CreateNodes, CreateNodesResult, ProjectConfiguration } from '@nx/devkit';
 import { parse } from 'yaml';
 import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/model/workspace';
+import { portalTargets } from './portal-targets.ts';
 import { appTargets, type MaydayPluginOptions } from './targets.ts';
 
 export type { MaydayPluginOptions } from './targets.ts';
@@ -13,7 +14,7 @@ export const PLATFORM_PROJECTS: Record<string, { root: string; appsDependOnIt: b
   'base-chart': { root: 'platform/charts/app', appsDependOnIt: true },
   'platform-policies': { root: 'platform/policies', appsDependOnIt: true },
   'platform-argocd': { root: 'platform/argocd', appsDependOnIt: false },
-  'platform-backstage': { root: 'platform/backstage', appsDependOnIt: false },
+  portal: { root: 'platform/backstage', appsDependOnIt: false },
   'platform-kind': { root: 'platform/kind', appsDependOnIt: false },
 };
 
@@ -54,7 +55,12 @@ export const createNodes: CreateNodes<MaydayPluginOptions> = [
 export const createNodesV2 = createNodes;
 
 function platformProjects(existing: [string, { root: string }][]): CreateNodesResult['projects'] {
-  return Object.fromEntries(existing.map(([name, p]) => [p.root, { root: p.root, name, tags: ['type:platform'] }]));
+  return Object.fromEntries(
+    existing.map(([name, p]) => [
+      p.root,
+      { root: p.root, name, tags: ['type:platform'], ...(name === 'portal' ? { targets: portalTargets() } : {}) },
+    ]),
+  );
 }
 
 /** The env names, read leniently: a broken environments.yaml must not break `nx show projects`. */

@@ -14,23 +14,83 @@ import {
 
 /**
  * The portal as a person uses it: the real backend process (serving the built frontend) on 127.0.0.1, Debian's
- * chromium driven by playwright-core. Screenshots go next to the test output (platform/backstage/test-output/).
+ * chromium driven by playwright-core, and a real Argo CD (libs/cluster's live GitOps loop: kube-apiserver, Argo CD's
+ * controllers and argocd-server on 127.0.0.1) that synced hello. No kubelet runs there: hello's Applications are
+ * Synced and their health is what Argo CD tells without Pods. Screenshots go next to the test output
+ * (platform/backstage/test-output/).
  */
 const PORTAL = join(MAYDAY_ROOT, 'platform/backstage');
 const SHOTS = join(PORTAL, 'test-output');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-jest.setTimeout(300_000);
+jest.setTimeout(480_000);
 
 let backend: ChildProcess | undefined;
+let liveGitOps: ChildProcess | undefined;
 let browser: Browser | undefined;
 let backendLog = '';
 const folders: string[] = [];
 
 afterAll(async () => {
   await browser?.close();
-  if (backend?.pid) process.kill(-backend.pid, 'SIGTERM');
+  // the backend's process group (yarn, backstage-cli, the backend); closing its stdin stops the live GitOps loop
+  await Promise.all([
+    stopChild(backend, () => process.kill(-backend!.pid!, 'SIGTERM')),
+    stopChild(liveGitOps, () => liveGitOps!.stdin?.end()),
+  ]);
   removeAll(...folders);
 });
+
+interface LiveArgoCd {
+  url: string;
+  token: string;
+}
+
+/** libs/cluster's live GitOps loop in a process of its own (the workspace is native ESM run by Node's type stripping). */
+async function startLiveGitOps(): Promise<LiveArgoCd> {
+  const script = join(MAYDAY_ROOT, 'libs/cluster/src/serve-live-gitops.ts');
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const child = spawn(process.execPath, [script], {
+    cwd: MAYDAY_ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  liveGitOps = child;
+  let out = '';
+  let log = '';
+  child.stderr?.on('data', chunk => (log += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`the live GitOps loop was not ready in 300 s:\n${log}`),
+        ),
+      300_000,
+    );
+    child.stdout?.on('data', chunk => {
+      out += chunk;
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(
+        (JSON.parse(out.split('\n')[0]) as { argocd: LiveArgoCd }).argocd,
+      );
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`the live GitOps loop exited (${code}):\n${log}`));
+    });
+  });
+}
+
+/** Asks a child to stop and waits until it has exited and its pipes are closed (SIGKILL after 60 s). */
+async function stopChild(child: ChildProcess | undefined, ask: () => void) {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null)
+    return;
+  const gone = new Promise(resolve => child.once('close', resolve));
+  ask();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await gone;
+  clearTimeout(timer);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,7 +103,10 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startBackend(remote: string): Promise<string> {
+async function startBackend(
+  remote: string,
+  argocd: LiveArgoCd,
+): Promise<string> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'mayday-portal-config-'));
@@ -64,6 +127,17 @@ async function startBackend(remote: string): Promise<string> {
         catalog: { refreshSeconds: 2 },
       },
       catalog: { processingInterval: { seconds: 2 } },
+      // the read-only account's API token (a secret: the frontend never sees it), as for a real Argo CD
+      argocd: {
+        appLocatorMethods: [
+          {
+            type: 'config',
+            instances: [
+              { name: 'mayday', url: argocd.url, token: argocd.token },
+            ],
+          },
+        ],
+      },
     }),
   );
   const started = Date.now();
@@ -119,11 +193,14 @@ async function signIn(page: Page, url: string) {
 }
 
 describe('the portal in a browser', () => {
-  it('creates an app from the form and shows it in the catalog', async () => {
+  it("creates an app from the form, shows it in the catalog, and shows hello's Argo CD status from a real Argo CD", async () => {
+    // Argo CD comes up while the repository is copied: the backend reads its URL and token at start
+    const live = startLiveGitOps();
     const source = copyMaydayRepo();
     const remote = bareRemoteOf(source);
     folders.push(source, remote);
-    const url = await startBackend(remote);
+    const argocd = await live;
+    const url = await startBackend(remote, argocd);
     mkdirSync(SHOTS, { recursive: true });
     const started = Date.now();
     browser = await chromium.launch({
@@ -143,6 +220,7 @@ describe('the portal in a browser', () => {
     });
     try {
       await createShop(page, url, remote);
+      await showArgoCdStatus(page, argocd);
     } catch (error) {
       await page.screenshot({
         path: join(SHOTS, 'portal-failure.png'),
@@ -205,6 +283,61 @@ async function createShop(page: Page, url: string, remote: string) {
   await listed.click();
   await page.getByText('Payments').first().waitFor({ timeout: 60_000 });
   await page.getByText('mayday-apps').first().waitFor();
+  await page.screenshot({
+    path: join(SHOTS, 'portal-new-app.png'),
+    fullPage: true,
+  });
+}
+
+/** What Argo CD's API says of hello's Applications, as the portal's read-only token sees it. */
+async function helloInArgoCd(argocd: LiveArgoCd) {
+  const res = await fetch(
+    `${argocd.url}/api/v1/applications?selector=${encodeURIComponent(
+      'mayday.dev/app=hello',
+    )}`,
+    { headers: { authorization: `Bearer ${argocd.token}` } },
+  );
+  const { items } = (await res.json()) as {
+    items: {
+      metadata: { name: string };
+      status: { sync: { status: string }; health: { status: string } };
+    }[];
+  };
+  return items.map(app => ({
+    name: app.metadata.name,
+    sync: app.status.sync.status,
+    health: app.status.health.status,
+  }));
+}
+
+/** hello's entity page: the Argo CD card lists hello-prd and hello-stg with the sync and health Argo CD reports. */
+async function showArgoCdStatus(page: Page, argocd: LiveArgoCd) {
+  // wide enough for the card's sync and health columns in the screenshot
+  await page.setViewportSize({ width: 1920, height: 1100 });
+  await nav(page, 'Catalog').click();
+  await page.getByRole('link', { name: 'hello', exact: true }).click();
+  await page.getByText('Deployment Summary', { exact: true }).waitFor();
+  // the Argo CD card is the only table on hello's page
+  for (const name of ['hello-prd', 'hello-stg'])
+    await page
+      .getByRole('row')
+      .filter({ hasText: name })
+      .filter({ hasText: 'Synced' })
+      .waitFor({ timeout: 60_000 });
+  const inArgoCd = await helloInArgoCd(argocd);
+  expect(inArgoCd.map(app => [app.name, app.sync])).toEqual([
+    ['hello-prd', 'Synced'],
+    ['hello-stg', 'Synced'],
+  ]);
+  for (const app of inArgoCd) {
+    const row = page.getByRole('row').filter({ hasText: app.name });
+    await row.filter({ hasText: app.health }).waitFor({ timeout: 30_000 });
+  }
+  process.stdout.write(
+    `Argo CD card: ${inArgoCd
+      .map(app => `${app.name} ${app.sync}/${app.health}`)
+      .join(', ')}\n`,
+  );
   await page.screenshot({
     path: join(SHOTS, 'portal-entity-page.png'),
     fullPage: true,
