@@ -2,8 +2,8 @@
 // A demo app is created, linted and rendered with the real nx, Helm and git; the copy is kept to explore.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pc from 'picocolors';
 import { createTempWorkspace } from '@mayday/testing';
+import { colours } from '@mayday/model';
 
 const APP = 'demo';
 const steps: [string, string[]][] = [
@@ -25,13 +25,15 @@ const steps: [string, string[]][] = [
 ];
 
 async function main(): Promise<void> {
-  console.log(pc.bold('mayday demo') + pc.dim(': a new app, from nothing to gitops/ manifests'));
+  console.log(colours.bold('mayday demo') + colours.dim(': a new app, from nothing to gitops/ manifests'));
   const ws = await createTempWorkspace({ withApps: true });
-  console.log(pc.dim(`scratch workspace: ${ws.root}\n`));
+  console.log(colours.dim(`scratch workspace: ${ws.root}\n`));
   let n = 0;
   for (const [title, args] of steps) {
     n++;
-    console.log(`${pc.cyan(`[${n}/${steps.length}]`)} ${pc.bold(title)}  ${pc.dim(`nx ${args.join(' ')}`)}`);
+    console.log(
+      `${colours.cyan(`[${n}/${steps.length}]`)} ${colours.bold(title)}  ${colours.dim(`nx ${args.join(' ')}`)}`,
+    );
     const result = await ws.nx(args, { FORCE_COLOR: '1' });
     process.stdout.write(
       (args.includes('--json') && result.exitCode === 0 ? describeTargets(result.stdout) : result.all).replace(
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
     );
     if (result.exitCode !== 0) {
       console.error(
-        pc.red(`step failed: nx ${args.join(' ')} (exit ${result.exitCode}); the scratch copy is kept in ${ws.root}`),
+        colours.red(
+          `step failed: nx ${args.join(' ')} (exit ${result.exitCode}); the scratch copy is kept in ${ws.root}`,
+        ),
       );
       process.exitCode = 1;
       return;
@@ -51,12 +55,12 @@ async function main(): Promise<void> {
     .filter((d) => !d.startsWith('.'))
     .sort()) {
     const files = readdirSync(join(ws.root, 'gitops', env, APP)).sort();
-    console.log(`${pc.green('✔')} gitops/${env}/${APP}/  ${files.join('  ')}`);
+    console.log(`${colours.green('✔')} gitops/${env}/${APP}/  ${files.join('  ')}`);
   }
   console.log(
-    `\nExplore it: ${pc.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${pc.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`,
+    `\nExplore it: ${colours.bold(`cd ${ws.root} && source tools/toolchain/env.sh`)}, then ${colours.bold(`cat gitops/prd/${APP}/deployment-${APP}.yaml`)}`,
   );
-  console.log(pc.dim(`The scratch copy stays until you remove it: rm -rf ${ws.root}`));
+  console.log(colours.dim(`The scratch copy stays until you remove it: rm -rf ${ws.root}`));
 }
 
 /** `nx show project --json` as a short table: what a person reads in the interactive view. */
@@ -69,7 +73,7 @@ function describeTargets(json: string): string {
     const notes = [t.cache ? 'cached' : '', t.dependsOn?.length ? `after ${t.dependsOn.join(', ')}` : '']
       .filter(Boolean)
       .join('; ');
-    return `${pc.bold(name.padEnd(7))} ${t.metadata?.description ?? ''}${notes ? pc.dim(` (${notes})`) : ''}`;
+    return `${colours.bold(name.padEnd(7))} ${t.metadata?.description ?? ''}${notes ? colours.dim(` (${notes})`) : ''}`;
   });
   return [`tags: ${project.tags.join(', ')}`, ...rows].join('\n');
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { parse } from 'yaml';
-import { GITOPS_DIR, gitopsPath } from '@mayday/model';
+import { colourWanted, GITOPS_DIR, gitopsPath } from '@mayday/model';
 import {
   appsRemovedByChange,
   applicationChangeLines,
@@ -160,7 +160,7 @@ function summaryOf(folder: FolderDiff): string {
 
 /** Terminal form: per app and env the resources, then the coloured unified diff. */
 export function formatDiffText(diff: GitopsDiff, options: { color?: boolean } = {}): string {
-  const c = pc.createColors(options.color ?? pc.isColorSupported);
+  const c = pc.createColors(options.color ?? colourWanted());
   const against = diff.tip ? `${diff.branch} at ${diff.tip.slice(0, 7)}` : `${diff.branch} (not published yet)`;
   const lines = [c.bold(`mayday diff against ${against}`)];
   lines.push(

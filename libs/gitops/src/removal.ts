@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { appDir, gitopsPath, namespaceFor, type Environment } from '@mayday/model';
+import { appDir, colourWanted, type Environment, gitopsPath, namespaceFor } from '@mayday/model';
 import {
   applicationChangeLines,
   argoCdApplications,
@@ -63,7 +63,7 @@ export function planAppRemoval(input: {
 
 /** What the plan means in Argo CD and Backstage, printed before anything changes. */
 export function formatRemovalPlan(plan: RemovalPlan, options: { color?: boolean } = {}): string {
-  const c = pc.createColors(options.color ?? pc.isColorSupported);
+  const c = pc.createColors(options.color ?? colourWanted());
   const lines = [c.bold(`Removing ${plan.app}: what Argo CD will do once this change is pushed`)];
   const deleted = plan.applications.changes.filter((ch) => ch.change === 'deleted');
   lines.push('', `${c.bold('Applications deleted')} (${deleted.length}):`);

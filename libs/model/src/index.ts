@@ -1,3 +1,4 @@
+export * from './colour.ts';
 export * from './diagnostics.ts';
 export * from './environments.ts';
 export * from './image-pin.ts';

@@ -1,12 +1,13 @@
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
 import { colourPatch } from '@mayday/gitops';
+import { colourWanted } from '@mayday/model';
 import { imageText } from './image-order.ts';
 import type { PromotionPlan } from './promote-app.ts';
 
 /** What a promotion writes: the image, the keys, the values diff and the rendered diff of the target env. */
 export function formatPromotion(plan: PromotionPlan, options: { color?: boolean } = {}): string {
-  const c = pc.createColors(options.color ?? pc.isColorSupported);
+  const c = pc.createColors(options.color ?? colourWanted());
   const { image } = plan;
   const lines = [c.bold(`${plan.app}: promote ${plan.from} → ${plan.to}`)];
   if (image.order === 'same') lines.push(`  image      ${imageText(image.after)} ${c.dim('(already the same)')}`);

@@ -1,7 +1,6 @@
-import pc from 'picocolors';
-import { formatDiagnostic, isMaydayError, type Diagnostic } from '@mayday/model';
+import { colours, type Diagnostic, formatDiagnostic, isMaydayError } from '@mayday/model';
 
-const SEVERITY_COLOURS = { error: pc.red, warning: pc.yellow, info: pc.cyan } as const;
+const SEVERITY_COLOURS = { error: colours.red, warning: colours.yellow, info: colours.cyan } as const;
 
 /** Colours diagnostics as formatDiagnostic (and lint's report, made of them) prints them: severities, ✖ and ✔. */
 export function colourDiagnostics(text: string): string {
@@ -10,8 +9,8 @@ export function colourDiagnostics(text: string): string {
       /: (error|warning|info)(?=[ :])/g,
       (_, severity: keyof typeof SEVERITY_COLOURS) => `: ${SEVERITY_COLOURS[severity](severity)}`,
     )
-    .replace(/^✖/gm, pc.red('✖'))
-    .replace(/^✔/gm, pc.green('✔'));
+    .replace(/^✖/gm, colours.red('✖'))
+    .replace(/^✔/gm, colours.green('✔'));
 }
 
 /** One diagnostic the way linters print it: `file:line:col: severity rule field: message`, coloured. */

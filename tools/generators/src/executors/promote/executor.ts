@@ -1,5 +1,4 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import pc from 'picocolors';
 import { loadGitopsConfig } from '@mayday/gitops';
 import {
   applyPromotion,
@@ -10,7 +9,7 @@ import {
   type PromotionContext,
 } from '@mayday/promote';
 import { resolveEngine, startEngine, type HelmTemplate } from '@mayday/render';
-import { loadEnvironments } from '@mayday/model';
+import { colours, loadEnvironments } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { camelCaseOptions, checkOptions, requireProjectName } from '../options.ts';
 import { runReported } from '../report.ts';
@@ -91,15 +90,15 @@ async function promoteProject(
   for (const { from, to } of promotionTargets(promotion.envs, options)) {
     const plan = await planPromotion(promotion, app, from, to);
     if (!plan) {
-      print(`${pc.green('✔')} ${app}: ${to.name} already runs what ${from.name} runs; nothing to promote`);
+      print(`${colours.green('✔')} ${app}: ${to.name} already runs what ${from.name} runs; nothing to promote`);
       continue;
     }
     print(formatPromotion(plan));
-    if (options.dryRun) print(pc.dim('dry run: nothing written'));
+    if (options.dryRun) print(colours.dim('dry run: nothing written'));
     else {
       applyPromotion(promotion.workspaceRoot, plan);
       print(
-        `${pc.green('✔')} wrote ${plan.valuesFile} and gitops/${to.name}/${app}/: commit, open a pull request; once merged, push publishes ${to.name}`,
+        `${colours.green('✔')} wrote ${plan.valuesFile} and gitops/${to.name}/${app}/: commit, open a pull request; once merged, push publishes ${to.name}`,
       );
     }
   }

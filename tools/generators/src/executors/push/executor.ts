@@ -1,6 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import pc from 'picocolors';
 import { describeChange, loadGitopsConfig, publishGitops, refusalDiagnostic, type PublishResult } from '@mayday/gitops';
+import { colours } from '@mayday/model';
 import { runWholeBatch, type BatchTaskResult } from '../batch.ts';
 import { checkOptions, requireProjectName } from '../options.ts';
 import { colouredDiagnostic, printDiagnostics, runReported } from '../report.ts';
@@ -69,12 +69,13 @@ function publish(
 }
 
 function report(result: PublishResult): string {
-  if (result.status === 'unchanged') return `  ${pc.green('✔')} ${result.branch}: ${pc.dim('nothing to publish')}`;
+  if (result.status === 'unchanged')
+    return `  ${colours.green('✔')} ${result.branch}: ${colours.dim('nothing to publish')}`;
   const lines = result.changes.map((c) => `    ${c.path.padEnd(28)} ${describeChange(c)}`);
-  const forced = result.forced.map((f) => `    ${pc.yellow('forced')} ${f.path} over ${f.published.slice(0, 7)}`);
+  const forced = result.forced.map((f) => `    ${colours.yellow('forced')} ${f.path} over ${f.published.slice(0, 7)}`);
   const attempts = result.attempts > 1 ? ` after ${result.attempts} attempts` : '';
   return [
-    `  ${pc.green('✔')} published ${result.commit?.slice(0, 7)} to ${result.branch} (${result.remote})${attempts}`,
+    `  ${colours.green('✔')} published ${result.commit?.slice(0, 7)} to ${result.branch} (${result.remote})${attempts}`,
     ...lines,
     ...forced,
   ].join('\n');

@@ -1,5 +1,4 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import pc from 'picocolors';
 // only the tree writer: the rest of @mayday/gitops (Argo CD models, publishing) costs about a second to load
 import { changeCounts, diffTree, fileCounts, writeAppTrees, type TreeChange } from '@mayday/gitops/tree-writer';
 import {
@@ -11,7 +10,7 @@ import {
   type RenderedEnv,
   type RenderEngine,
 } from '@mayday/render';
-import { findEnvironment, loadEnvironments, MaydayError, type Environment } from '@mayday/model';
+import { colours, type Environment, findEnvironment, loadEnvironments, MaydayError } from '@mayday/model';
 import { batchParallelism, streamTaskResults, type BatchTaskResult } from '../batch.ts';
 import { checkOptions, requireProjectName } from '../options.ts';
 import { runReported } from '../report.ts';
@@ -150,19 +149,19 @@ function publishProject(
 function describe(change: TreeChange, resources: number): string {
   const detail =
     change.status === 'unchanged'
-      ? pc.dim('unchanged')
+      ? colours.dim('unchanged')
       : change.status === 'created'
-        ? pc.green('created')
-        : pc.yellow(`updated: ${counts(change)}`);
-  return `  ${pc.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${detail}`;
+        ? colours.green('created')
+        : colours.yellow(`updated: ${counts(change)}`);
+  return `  ${colours.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${detail}`;
 }
 
 /** --check writes nothing: a stale env is a failure (✖, what would change), never a ✔. */
 function describeCheck(change: TreeChange, resources: number): string {
   if (change.status === 'unchanged')
-    return `  ${pc.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${pc.dim('up to date')}`;
+    return `  ${colours.green('✔')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${colours.dim('up to date')}`;
   const detail = change.status === 'created' ? 'missing' : `out of date: ${counts(change)}`;
-  return `  ${pc.red('✖')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${pc.red(detail)}`;
+  return `  ${colours.red('✖')} ${change.env.padEnd(4)} ${change.path}  ${resources} resources  ${colours.red(detail)}`;
 }
 
 const counts = (change: TreeChange): string => changeCounts(fileCounts(change));
