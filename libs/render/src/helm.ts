@@ -67,9 +67,3 @@ export class HelmError extends Error {
     this.name = 'HelmError';
   }
 }
-
-export async function helmVersion(helmBinary: string): Promise<string> {
-  const { execa } = await import('execa');
-  const { stdout } = await execa(helmBinary, ['version', '--short']);
-  return stdout.trim();
-}
