@@ -542,7 +542,7 @@ const cases: BadInput[] = [
   },
   {
     input: 'promote that would take the image backwards',
-    setup: replace(PRD, 'tag: "6.9.0"', 'tag: "7.0.0"'),
+    setup: replace(PRD, 'tag: "6.9.2"', 'tag: "7.0.0"'),
     command: ['run', `${APP}:promote`],
     names: [PRD, 'image.tag', 'would take hello backwards'],
   },

@@ -170,8 +170,15 @@ export function findEnvironment(envs: readonly Environment[], name: string): Env
 export const APP_LABEL = 'mayday.dev/app';
 export const ENV_LABEL = 'mayday.dev/env';
 export const POLICY_PROFILE_LABEL = 'mayday.dev/policy-profile';
+/** Kubernetes' own Pod Security admission: app namespaces enforce the restricted level the chart's pods meet. */
+export const POD_SECURITY_LABEL = 'pod-security.kubernetes.io/enforce';
 
 /** `env` may hold template placeholders (the ApplicationSet fills them per app). */
 export function namespaceLabels(app: string, env: { name: string; policyProfile: string }): Record<string, string> {
-  return { [APP_LABEL]: app, [ENV_LABEL]: env.name, [POLICY_PROFILE_LABEL]: env.policyProfile };
+  return {
+    [APP_LABEL]: app,
+    [ENV_LABEL]: env.name,
+    [POLICY_PROFILE_LABEL]: env.policyProfile,
+    [POD_SECURITY_LABEL]: 'restricted',
+  };
 }

@@ -32,9 +32,9 @@ beforeAll(async () => {
     await mustSucceed(ws.git(args));
   await mustSucceed(ws.nx(['run-many', '-t', 'push']));
   // a new version reaches stg first: values.yaml's tag moves, prd keeps its pin; stg also serves readiness elsewhere
-  edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.0"', 'tag: "6.9.1"'));
+  edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.2"', 'tag: "6.9.3"'));
   edit('apps/hello/values-stg.yaml', (text) => `${text}probes:\n  readiness:\n    path: /readyz/v2\n`);
-  await ship('hello 6.9.1 in stg');
+  await ship('hello 6.9.3 in stg');
 }, 180_000);
 afterAll(() => {
   ws?.cleanup();
@@ -43,20 +43,20 @@ afterAll(() => {
 
 describe('nx run <app>:promote --from=stg --to=prd', () => {
   it('a new tag in values.yaml reaches stg only: prd keeps its pinned image', () => {
-    expect(deploymentImage('stg')).toBe('ghcr.io/stefanprodan/podinfo:6.9.1');
-    expect(deploymentImage('prd')).toBe('ghcr.io/stefanprodan/podinfo:6.9.0');
+    expect(deploymentImage('stg')).toBe('ghcr.io/stefanprodan/podinfo:6.9.3');
+    expect(deploymentImage('prd')).toBe('ghcr.io/stefanprodan/podinfo:6.9.2');
   });
 
   it('--dry-run shows the image, the promoted keys, the values diff and the rendered diff, and writes nothing', async () => {
     const result = await ws.nx(['run', 'hello:promote', '--from=stg', '--to=prd', '--dry-run']);
     expect(result.all).toContain('hello: promote stg → prd');
     expect(result.exitCode).toBe(0);
-    expect(result.all).toContain('image      ghcr.io/stefanprodan/podinfo:6.9.0 → ghcr.io/stefanprodan/podinfo:6.9.1');
+    expect(result.all).toContain('image      ghcr.io/stefanprodan/podinfo:6.9.2 → ghcr.io/stefanprodan/podinfo:6.9.3');
     expect(result.all).toContain('probes.readiness.path "/readyz" → "/readyz/v2"');
-    expect(result.all).toMatch(/^- {2}tag: "6\.9\.0"$/m);
-    expect(result.all).toMatch(/^\+ {2}tag: "6\.9\.1"$/m);
+    expect(result.all).toMatch(/^- {2}tag: "6\.9\.2"$/m);
+    expect(result.all).toMatch(/^\+ {2}tag: "6\.9\.3"$/m);
     expect(result.all).toMatch(/rendered: gitops\/prd\/hello {2}~ Deployment\/hello/);
-    expect(result.all).toMatch(/^\+ +image: "?ghcr\.io\/stefanprodan\/podinfo:6\.9\.1"?$/m);
+    expect(result.all).toMatch(/^\+ +image: "?ghcr\.io\/stefanprodan\/podinfo:6\.9\.3"?$/m);
     expect(result.all).toMatch(/✔ lint prd: \d+ resources/);
     expect(result.all).toContain('dry run: nothing written');
     expect(await status()).toBe('');
@@ -68,9 +68,9 @@ describe('nx run <app>:promote --from=stg --to=prd', () => {
     expect(result.exitCode).toBe(0);
     const after = ws.read('apps/hello/values-prd.yaml');
     expect(after).toBe(
-      before.replace('tag: "6.9.0"', 'tag: "6.9.1"') + 'probes:\n  readiness:\n    path: "/readyz/v2"\n',
+      before.replace('tag: "6.9.2"', 'tag: "6.9.3"') + 'probes:\n  readiness:\n    path: "/readyz/v2"\n',
     );
-    expect(deploymentImage('prd')).toBe('ghcr.io/stefanprodan/podinfo:6.9.1');
+    expect(deploymentImage('prd')).toBe('ghcr.io/stefanprodan/podinfo:6.9.3');
     expect(
       (await status())
         .split('\n')
@@ -79,7 +79,7 @@ describe('nx run <app>:promote --from=stg --to=prd', () => {
     ).toEqual(['M apps/hello/values-prd.yaml', 'M gitops/prd/hello/deployment-hello.yaml']);
     // what promote wrote is what render writes: the result is a normal, consistent change
     await mustSucceed(ws.nx(['run', 'hello:render', '--check', '--skip-nx-cache']));
-    await mustSucceed(ws.git(['commit', '-qam', 'promote hello 6.9.1 to prd']));
+    await mustSucceed(ws.git(['commit', '-qam', 'promote hello 6.9.3 to prd']));
     const again = await ws.nx(['affected', '-t', 'promote', '--base=HEAD~1', '--output-style=static']);
     expect(again.exitCode).toBe(0);
     expect(again.all).toContain('hello: prd already runs what stg runs; nothing to promote');
@@ -98,7 +98,7 @@ describe('nx run <app>:promote refuses, naming the reason, and nothing changes',
   };
 
   it("when prd's lint fails with what stg runs (a tag strict prd refuses, which stg only warns about)", async () => {
-    edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.1"', 'tag: "main-4f2c1ab"'));
+    edit('apps/hello/values.yaml', (text) => text.replace('tag: "6.9.3"', 'tag: "main-4f2c1ab"'));
     await ship('stg runs a branch build');
     const result = await refuses(
       ['--to=prd'],
