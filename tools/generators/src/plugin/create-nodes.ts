@@ -4,7 +4,7 @@ import type { CreateNodes, CreateNodesResult, ProjectConfiguration } from '@nx/d
 import { parse } from 'yaml';
 import { APPS_DIR, ENVIRONMENTS_FILE } from '@mayday/model/workspace';
 import { portalTargets } from './portal-targets.ts';
-import { appTargets, type MaydayPluginOptions } from './targets.ts';
+import { appTargets, labTargets, type MaydayPluginOptions } from './targets.ts';
 
 export type { MaydayPluginOptions } from './targets.ts';
 
@@ -58,7 +58,13 @@ function platformProjects(existing: [string, { root: string }][]): CreateNodesRe
   return Object.fromEntries(
     existing.map(([name, p]) => [
       p.root,
-      { root: p.root, name, tags: ['type:platform'], ...(name === 'portal' ? { targets: portalTargets() } : {}) },
+      {
+        root: p.root,
+        name,
+        tags: ['type:platform'],
+        ...(name === 'portal' ? { targets: portalTargets() } : {}),
+        ...(name === 'platform' ? { targets: labTargets() } : {}),
+      },
     ]),
   );
 }

@@ -103,3 +103,24 @@ function gitopsTargets(app: string, render: string): Record<string, TargetConfig
     },
   };
 }
+
+/** The kind lab on the platform project: `nx run platform:up | status | down | images`. Never cached: they act on a cluster. */
+export function labTargets(): Record<string, TargetConfiguration> {
+  const target = (executor: string, description: string): TargetConfiguration => ({
+    executor: `mayday:${executor}`,
+    cache: false,
+    metadata: { description, technologies: ['kind'] },
+  });
+  return {
+    up: target(
+      'lab-up',
+      'Create the kind lab from nothing (cluster, gateway, Argo CD, Rollouts, policies, git server) or bring it up to date; --dry-run prints the plan',
+    ),
+    status: target(
+      'lab-status',
+      'Show the lab: cluster, components, every Application with sync and health, URLs and the Argo CD login',
+    ),
+    down: target('lab-down', 'Remove the kind lab and everything platform:up created; the images stay cached'),
+    images: target('lab-images', "Pull, or build here from Go modules and Debian's packages, every image the lab runs"),
+  };
+}
