@@ -105,9 +105,6 @@ export function appValues(env: Environment, ...overrides: Record<string, unknown
   );
 }
 
-/** The render batch's worker pool, under the name the admission suite calls it by. */
-export { runPool as mapLimited } from '@mayday/render/pool';
-
 export const byKind = (objects: readonly KubernetesObject[], kind: string): any[] =>
   objects.filter((o) => o.kind === kind);
 export const one = (objects: readonly KubernetesObject[], kind: string, name?: string): any => {

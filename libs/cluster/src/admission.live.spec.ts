@@ -4,17 +4,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ciValuesFiles, findEnv, mapLimited, renderCiValues } from '@mayday/chart/fixtures';
-import { loadEnvironments, namespaceLabels } from '@mayday/model';
+import { ciValuesFiles, findEnv, renderCiValues } from '@mayday/chart/fixtures';
+import { loadEnvironments, namespaceLabels, POLICIES_DIR } from '@mayday/model';
 import { loadPolicies } from '@mayday/policy';
 import { policyFiles, runPolicyCases } from '@mayday/policy/policy-cases';
+import { runPool } from '@mayday/render/pool';
 import {
   admissionVerdict,
   describeVerdict,
   ensureNamespace,
   expectedVerdict,
   installPlatformPolicies,
-  POLICIES_DIR,
   verdictsAgree,
   yamlObjects,
 } from './admission.ts';
@@ -44,7 +44,7 @@ interface Submission {
 
 /** Sends every submission as a strict server-side dry-run apply; returns the refusals, each naming its file. */
 async function submitAll(submissions: readonly Submission[]): Promise<string[]> {
-  const refused = await mapLimited(submissions, 8, async ({ file, object, namespace, client }) => {
+  const refused = await runPool(submissions, 8, async ({ file, object, namespace, client }) => {
     const res = await client.apply(object, { namespace, dryRun: true });
     return res.status < 300
       ? undefined
@@ -72,7 +72,7 @@ describe('the real API server accepts every manifest mayday makes (server-side a
       }
     }
     // every ci/*-values.yaml case of the chart, rendered with real Helm for its env
-    const cases = await mapLimited(ciValuesFiles(), 2, (file) => renderCiValues(file));
+    const cases = await runPool(ciValuesFiles(), 2, (file) => renderCiValues(file));
     for (const rendered of cases) {
       const env = findEnv(rendered.namespace.replace(/^checkout-/, ''));
       await ensureNamespace(cluster.client, rendered.namespace, namespaceLabels('checkout', env));

@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { POLICIES_DIR } from '@mayday/model';
 import { messageOf, type KubeClient, type KubeObject, type KubeResponse } from './kube-client.ts';
 import { waitFor } from './processes.ts';
-
-export const POLICIES_DIR = 'platform/policies';
 
 /** Every object of a YAML file (all its documents), for applying. */
 export function yamlObjects(path: string): KubeObject[] {
