@@ -8,7 +8,7 @@ cd "$root"
 # shellcheck source=versions.sh
 source tools/toolchain/versions.sh
 quiet=false
-# --pipeline: only what lint, render, diff, promote and push need (a team's CI): not the live tests' servers
+# --pipeline: only what lint, render, diff, promote and push need (a team's CI): not the live tests' servers, not the portal
 pipeline=false
 for arg in "$@"; do
   case "$arg" in
@@ -127,7 +127,8 @@ else
 fi
 
 # 6. The portal (platform/backstage): its own lockfile and install, so the core install stays small.
-if [ "${MAYDAY_SKIP_PORTAL:-}" = 1 ]; then say "portal install skipped (MAYDAY_SKIP_PORTAL=1)"; else
+if $pipeline; then say "pipeline: the portal is not needed"
+elif [ "${MAYDAY_SKIP_PORTAL:-}" = 1 ]; then say "portal install skipped (MAYDAY_SKIP_PORTAL=1)"; else
   bash tools/toolchain/setup-portal.sh "$@"
 fi
 say "ready. Use the toolchain in your shell with: source tools/toolchain/env.sh"

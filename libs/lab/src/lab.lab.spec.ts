@@ -41,6 +41,14 @@ const kubectl = (args: string[]) =>
 const curl = async (host: string, path = '/') =>
   (await execa('curl', ['-sS', '-m', '10', '-H', `Host: ${host}`, `http://127.0.0.1${path}`], { reject: false }))
     .stdout;
+/** The pod that answered podinfo's or go-httpbin's /hostname through the gateway ('' when none did). */
+const hostnameOf = async (host: string): Promise<string> => {
+  try {
+    return String((JSON.parse(await curl(host, '/hostname')) as { hostname?: unknown }).hostname ?? '');
+  } catch {
+    return '';
+  }
+};
 
 /** platform:status --json: the document is the lines from `{` to `}` at the start of a line (Nx frames it). */
 async function status(): Promise<LabStatus> {
@@ -357,7 +365,7 @@ describe('nx run platform:up from nothing', () => {
         const values = parse(ws.read('apps/canary/values.yaml')) as Record<string, unknown>;
         values.strategy = {
           type: 'canary',
-          canary: { steps: [{ setWeight: 30 }, { pause: { duration: '60s' } }, { setWeight: 100 }] },
+          canary: { steps: [{ setWeight: 30 }, { pause: { duration: '120s' } }, { setWeight: 100 }] },
         };
         values.env = [{ name: 'USE_REAL_HOSTNAME', value: 'true' }];
         values.probes = {
@@ -405,6 +413,15 @@ describe('nx run platform:up from nothing', () => {
       });
       const canaryHash = (await rollout()).status.currentPodHash;
       expect(canaryHash).not.toBe(stableHash);
+      // The HTTPRoute says 70/30 before the gateway routes by it: count only once the canary has answered once.
+      await timed('canary: the gateway routes to the canary', async () => {
+        const deadline = Date.now() + 90_000;
+        while (!(await hostnameOf('canary.stg.mayday.example')).startsWith(`canary-${canaryHash}-`)) {
+          if (Date.now() > deadline)
+            throw new Error(`the HTTPRoute says 70/30 but no request reached the canary (${canaryHash}) in 90 s`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      });
       const answers = await timed('canary: 60 requests at 30%', async () => {
         const seen: string[] = [];
         for (let i = 0; i < 60; i++)
