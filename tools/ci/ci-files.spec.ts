@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { createTempWorkspace, mustSucceed, REPO_ROOT, type CommandResult, type TempWorkspace } from '@mayday/testing';
+import {
+  commitNewApp,
+  createTempWorkspace,
+  mustSucceed,
+  REPO_ROOT,
+  type CommandResult,
+  type TempWorkspace,
+} from '@mayday/testing';
 import { bareRepository } from '../../libs/gitops/src/test-support/git-remotes.ts';
 import { COMMENT_MARKER, reviewTarget } from './post-diff-comment.ts';
 
@@ -135,20 +142,7 @@ async function runScript(label: string, script: string, env: Record<string, stri
 async function openChange(branch: string): Promise<{ base: string; head: string }> {
   await mustSucceed(ws.git(['checkout', '-q', '-b', branch, 'main']));
   await mustSucceed(ws.nx(['g', 'mayday:remove', 'hello', '--confirm=hello']));
-  await mustSucceed(
-    ws.nx([
-      'g',
-      'mayday:app',
-      'cart',
-      '--team=checkout',
-      '--port=8080',
-      '--image=ghcr.io/acme/cart:1.0.0',
-      '--no-interactive',
-    ]),
-  );
-  await mustSucceed(ws.nx(['run', 'cart:render']));
-  await mustSucceed(ws.git(['add', '-A']));
-  await mustSucceed(ws.git(['commit', '-q', '-m', 'cart in, hello out']));
+  await commitNewApp(ws, 'cart', 'cart in, hello out');
   return { base: await sha('main'), head: await sha('HEAD') };
 }
 

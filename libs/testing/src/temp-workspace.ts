@@ -144,3 +144,12 @@ function snapshotFiles(root: string, dir: string): Map<string, string> {
   walk(dir);
   return out;
 }
+
+/** What a developer does for a new app: `nx g mayday:app` (team checkout, a pinned image), render, commit. */
+export async function commitNewApp(ws: TempWorkspace, name: string, message: string): Promise<void> {
+  const app = ['g', 'mayday:app', name, '--team=checkout', '--port=8080', `--image=ghcr.io/acme/${name}:1.0.0`];
+  await mustSucceed(ws.nx([...app, '--no-interactive']));
+  await mustSucceed(ws.nx(['run', `${name}:render`]));
+  await mustSucceed(ws.git(['add', '-A']));
+  await mustSucceed(ws.git(['commit', '-q', '-m', message]));
+}

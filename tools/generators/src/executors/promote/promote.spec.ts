@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
+import { commitNewApp, createTempWorkspace, mustSucceed, type TempWorkspace } from '@mayday/testing';
 import { bareRepository } from '../../../../../libs/gitops/src/test-support/git-remotes.ts';
 
 let ws: TempWorkspace;
@@ -109,20 +109,7 @@ describe('nx run <app>:promote refuses, naming the reason, and nothing changes',
   });
 
   it('when the app is not published in stg yet', async () => {
-    await mustSucceed(
-      ws.nx([
-        'g',
-        'mayday:app',
-        'cart',
-        '--team=checkout',
-        '--port=8080',
-        '--image=ghcr.io/acme/cart:1.0.0',
-        '--no-interactive',
-      ]),
-    );
-    await mustSucceed(ws.nx(['run', 'cart:render']));
-    await mustSucceed(ws.git(['add', '-A']));
-    await mustSucceed(ws.git(['commit', '-qm', 'cart, not pushed']));
+    await commitNewApp(ws, 'cart', 'cart, not pushed');
     const result = await ws.nx(['run', 'cart:promote']);
     expect(result.exitCode).not.toBe(0);
     expect(result.all).toMatch(/gitops\/stg\/cart on gitops: error promotion: cart is not published in stg yet/);

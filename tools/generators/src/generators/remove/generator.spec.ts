@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { execa } from 'execa';
-import { createTempWorkspace, mustSucceed, REPO_ROOT, type TempWorkspace } from '@mayday/testing';
+import { commitNewApp, createTempWorkspace, mustSucceed, REPO_ROOT, type TempWorkspace } from '@mayday/testing';
 import removeGenerator from './generator.ts';
 import { bareRepository } from '../../../../../libs/gitops/src/test-support/git-remotes.ts';
 
@@ -93,20 +93,7 @@ describe('nx g mayday:remove', () => {
     await mustSucceed(ws.nx(['g', 'mayday:remove', 'hello', '--confirm=hello']));
     expect(ws.exists('apps/hello')).toBe(false);
     expect(ws.exists('gitops/prd/hello')).toBe(false);
-    await mustSucceed(
-      ws.nx([
-        'g',
-        'mayday:app',
-        'cart',
-        '--team=checkout',
-        '--port=8080',
-        '--image=ghcr.io/acme/cart:1.0.0',
-        '--no-interactive',
-      ]),
-    );
-    await mustSucceed(ws.nx(['run', 'cart:render']));
-    await mustSucceed(ws.git(['add', '-A']));
-    await mustSucceed(ws.git(['commit', '-q', '-m', 'remove hello, add cart']));
+    await commitNewApp(ws, 'cart', 'remove hello, add cart');
 
     const text = await ws.nx(['affected', '-t', 'diff', '--base=HEAD~1'], { NX_BASE: 'HEAD~1' });
     expect(text.exitCode).toBe(0);
