@@ -1,17 +1,8 @@
 import { Agent, request } from 'node:https';
+import type { KubernetesObject } from '@mayday/model';
 
-/** A Kubernetes object as JSON. */
-export type KubeObject = Record<string, unknown> & {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
-};
+/** A Kubernetes object as JSON: the one shape libs/model defines, by the name this client's callers use. */
+export type KubeObject = KubernetesObject;
 
 /** What the API server answered: status, body, and each `Warning` header (admission warnings among them). */
 export interface KubeResponse {
